@@ -1,0 +1,13 @@
+//! AWS adapter: reads the user's AWS config exactly as the AWS CLI does (profiles,
+//! `source_profile` + `role_arn`, SSO, `endpoint_url`, `AWS_CONFIG_FILE`…) and talks to AWS
+//! with aws-sdk-rust. Credentials stay inside the SDK's providers: nothing here stores,
+//! logs or returns them.
+
+mod accounts;
+mod errors;
+mod profiles;
+mod sdk;
+
+pub use accounts::AwsAccounts;
+pub use profiles::{AwsConfigFiles, list_profiles};
+pub use sdk::sdk_config;

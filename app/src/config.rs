@@ -1,0 +1,85 @@
+//! The user's cloudops config file (TOML). A missing file means defaults; a malformed one is
+//! an error that names the file, the line and the fix, never silently ignored.
+
+use std::path::Path;
+
+use cloudops_domain::Region;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub aws: AwsSection,
+    pub server: ServerSection,
+}
+
+/// Which AWS profiles and regions to sync. Empty `profiles` means every profile of the AWS
+/// config; empty `regions` means each profile's own region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsSection {
+    pub profiles: Vec<String>,
+    pub regions: Vec<Region>,
+}
+
+/// The planning server. No URL: the planner runs in-process.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    pub url: Option<String>,
+}
+
+impl Config {
+    /// Loads `path`; a file that does not exist gives the defaults.
+    pub fn load(path: &Path) -> Result<Self, AppError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => return Err(AppError::ConfigRead { path: path.to_owned(), source }),
+        };
+        toml::from_str(&text).map_err(|e| AppError::ConfigInvalid { path: path.to_owned(), message: e.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Config::load(&dir.path().join("none.toml")).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn valid_file_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[aws]\nprofiles = [\"prod\"]\nregions = [\"eu-west-1\"]\n[server]\nurl = \"http://127.0.0.1:8080\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.aws.profiles, ["prod"]);
+        assert_eq!(c.aws.regions[0].as_str(), "eu-west-1");
+        assert_eq!(c.server.url.as_deref(), Some("http://127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for (text, needle) in [
+            ("[aws]\nregions = [\"oregon\"]\n", "not an AWS region code"),
+            ("[aws]\nprofile = [\"x\"]\n", "unknown field `profile`"),
+            ("[aws\n", "c.toml"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = Config::load(&path).unwrap_err().to_string();
+            assert!(err.contains(needle) && err.contains("c.toml"), "{text:?}: {err}");
+        }
+    }
+}

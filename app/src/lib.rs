@@ -1,0 +1,11 @@
+//! The use cases of cloudops, generic over the ports, shared by the CLI, the desktop app and
+//! the server so that no app repeats logic. Apps only parse input, wire adapters and render.
+
+pub mod config;
+pub mod doctor;
+pub mod error;
+pub mod paths;
+
+pub use config::Config;
+pub use error::AppError;
+pub use paths::AppPaths;

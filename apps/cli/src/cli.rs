@@ -1,0 +1,57 @@
+//! The command line: global flags and verbs. Flag names, env vars and JSON shapes are a
+//! public interface that scripts rely on.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// cloudops: operate your AWS estate in plain words, with a plan you approve.
+#[derive(Debug, Parser)]
+#[command(name = "cloudops", version, propagate_version = true, arg_required_else_help = true)]
+pub struct Cli {
+    /// Where the local estate store, chat history and audit log live.
+    /// [default: $XDG_DATA_HOME/cloudops, e.g. ~/.local/share/cloudops]
+    #[arg(long, global = true, env = "CLOUDOPS_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The cloudops config file (TOML).
+    /// [default: $XDG_CONFIG_HOME/cloudops/config.toml, e.g. ~/.config/cloudops/config.toml]
+    #[arg(long, global = true, env = "CLOUDOPS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the setup: data dir, config file, and the AWS account each profile reaches
+    /// (honours AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and endpoint_url like the AWS CLI).
+    /// Exits 1 when a check fails.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn unknown_verbs_and_flags_are_usage_errors() {
+        let err = Cli::try_parse_from(["cloudops", "dance"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidSubcommand);
+        let err = Cli::try_parse_from(["cloudops", "doctor", "--jsn"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+        let ok = Cli::try_parse_from(["cloudops", "doctor", "--json", "--data-dir", "/tmp/x"]).unwrap();
+        assert_eq!(ok.data_dir.as_deref(), Some(std::path::Path::new("/tmp/x")));
+    }
+}

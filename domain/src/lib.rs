@@ -1,0 +1,32 @@
+//! The pure model of cloudops.
+//!
+//! Resources and their ids, tags, IAM permissions, constraints, intents, plans, risk rules and
+//! the planner wire types. No IO: no files, no network, no clock, no async runtime. A test
+//! (`tests/purity.rs`) fails if that changes.
+
+pub mod constraints;
+pub mod error;
+pub mod iam;
+pub mod ids;
+pub mod intent;
+pub mod plan;
+pub mod playbook;
+pub mod resource;
+pub mod risk;
+pub mod tags;
+pub mod testing;
+pub mod wire;
+
+pub use constraints::Constraints;
+pub use error::{IdError, PlanError};
+pub use iam::{IamAction, IamPermissions, PermissionVerdict, PrincipalContext, PrincipalKind};
+pub use ids::{AccountId, Arn, PointId, Region, ResourceId};
+pub use intent::{ActionClass, Filters, Intent, TargetRef, Verb};
+pub use plan::{AwsCall, PlanStep, Script, WaitFor};
+pub use playbook::PlaybookSummary;
+pub use resource::{Dependency, Relation, Resource, ResourceConfig, ResourceKind, ResourceState};
+pub use risk::{ExposureChange, RiskAssessment, RiskInput, RiskLevel, RiskReason, RiskRule};
+pub use tags::{TagFilter, Tags};
+pub use wire::{
+    ChatRole, ChatTurn, Clarification, IdentifiedResource, PlanRequest, PlanResponse, PlaybookRef, UserContext,
+};

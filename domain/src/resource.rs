@@ -1,0 +1,243 @@
+//! The resources of an AWS estate as cloudops models them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::constraints::Constraints;
+use crate::error::IdError;
+use crate::iam::IamPermissions;
+use crate::ids::{AccountId, Arn, PointId, Region, ResourceId};
+use crate::tags::Tags;
+
+/// The kinds of resource cloudops syncs. The serde form (`ec2_instance`…) is the wire and
+/// payload name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Ec2Instance,
+    EbsVolume,
+    RdsInstance,
+    RdsCluster,
+    S3Bucket,
+    LambdaFunction,
+    LoadBalancer,
+    Vpc,
+    Subnet,
+    SecurityGroup,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 10] = [
+        Self::Ec2Instance,
+        Self::EbsVolume,
+        Self::RdsInstance,
+        Self::RdsCluster,
+        Self::S3Bucket,
+        Self::LambdaFunction,
+        Self::LoadBalancer,
+        Self::Vpc,
+        Self::Subnet,
+        Self::SecurityGroup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ec2Instance => "ec2_instance",
+            Self::EbsVolume => "ebs_volume",
+            Self::RdsInstance => "rds_instance",
+            Self::RdsCluster => "rds_cluster",
+            Self::S3Bucket => "s3_bucket",
+            Self::LambdaFunction => "lambda_function",
+            Self::LoadBalancer => "load_balancer",
+            Self::Vpc => "vpc",
+            Self::Subnet => "subnet",
+            Self::SecurityGroup => "security_group",
+        }
+    }
+
+    /// The AWS service (SDK / CLI service name) that owns this kind.
+    pub fn service(self) -> &'static str {
+        match self {
+            Self::Ec2Instance | Self::EbsVolume | Self::Vpc | Self::Subnet | Self::SecurityGroup => "ec2",
+            Self::RdsInstance | Self::RdsCluster => "rds",
+            Self::S3Bucket => "s3",
+            Self::LambdaFunction => "lambda",
+            Self::LoadBalancer => "elbv2",
+        }
+    }
+
+    /// Words people use for this kind, for messages ("RDS instance").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ec2Instance => "EC2 instance",
+            Self::EbsVolume => "EBS volume",
+            Self::RdsInstance => "RDS instance",
+            Self::RdsCluster => "RDS cluster",
+            Self::S3Bucket => "S3 bucket",
+            Self::LambdaFunction => "Lambda function",
+            Self::LoadBalancer => "load balancer",
+            Self::Vpc => "VPC",
+            Self::Subnet => "subnet",
+            Self::SecurityGroup => "security group",
+        }
+    }
+
+    pub(crate) fn names() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ResourceKind {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| IdError::ResourceKind(s.to_owned()))
+    }
+}
+
+/// The state AWS reports for a resource, lower-cased as the APIs spell it (`running`,
+/// `stopped`, `available`, `in-use`, `Active`→`active`…). Kinds without a state (S3 buckets,
+/// security groups) use `available`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResourceState(String);
+
+impl ResourceState {
+    pub fn new(state: &str) -> Self {
+        Self(state.trim().to_ascii_lowercase())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn is(&self, state: &str) -> bool {
+        self.0 == state
+    }
+}
+
+impl fmt::Display for ResourceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Kind-specific configuration the scanners record. Every field is optional: a scanner fills
+/// what its service reports. Constraint and risk rules read these fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResourceConfig {
+    /// EC2 instance type, RDS instance class, LB type (`application`/`network`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    /// RDS engine (`postgres`), Lambda runtime (`python3.12`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    /// Lambda function / security group description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_az: Option<bool>,
+    /// RDS automated backup retention in days (0 = backups off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_retention_days: Option<u32>,
+    /// RDS/ELB deletion protection, EC2 `DisableApiTermination`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    /// Identifiers of this DB's read replicas.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub read_replicas: Vec<String>,
+    /// The source DB when this DB is itself a read replica.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_source: Option<String>,
+    /// Reachable from the internet: public RDS, internet-facing LB, S3 without a full public
+    /// access block, a security group open to 0.0.0.0/0, an EC2 instance with a public IP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publicly_accessible: Option<bool>,
+    /// S3 versioning (`Enabled`/`Suspended`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_gb: Option<u32>,
+    /// The EC2 root device type: `ebs` or `instance-store` (instance-store instances cannot be stopped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_device_type: Option<String>,
+    /// Anything else a scanner reports, by its AWS name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// How one resource depends on another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Lives in this VPC / subnet.
+    InNetwork,
+    /// Uses this security group.
+    UsesSecurityGroup,
+    /// Has this volume attached.
+    AttachedVolume,
+    /// Is a read replica of / a member of.
+    ReplicaOf,
+    MemberOf,
+    /// A load balancer's registered target.
+    Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Dependency {
+    pub relation: Relation,
+    pub arn: Arn,
+}
+
+/// One resource of the estate, as synced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub arn: Arn,
+    pub identifier: ResourceId,
+    /// The `Name` tag for EC2-family kinds, the resource's own name otherwise.
+    pub name: Option<String>,
+    pub account_id: AccountId,
+    /// The IAM account alias, else the profile name the account was reached through.
+    pub account_alias: Option<String>,
+    pub region: Region,
+    pub state: ResourceState,
+    pub tags: Tags,
+    #[serde(default)]
+    pub config: ResourceConfig,
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    /// What the syncing principal may do to this resource.
+    #[serde(default)]
+    pub iam: Option<IamPermissions>,
+    /// Derived by [`crate::constraints::derive`] from state + config at sync time.
+    #[serde(default)]
+    pub constraints: Constraints,
+    pub last_synced: DateTime<Utc>,
+}
+
+impl Resource {
+    /// The deterministic store id of this resource (see [`PointId`]).
+    pub fn point_id(&self) -> PointId {
+        PointId::for_resource(self.kind, &self.account_id, &self.region, &self.identifier)
+    }
+
+    /// A short human reference: `rds_instance pg-main (123456789012/us-east-1)`.
+    pub fn display_ref(&self) -> String {
+        let name = self.name.as_deref().unwrap_or(self.identifier.as_str());
+        format!("{} {name} ({}/{})", self.kind.label(), self.account_id, self.region)
+    }
+}

@@ -1,0 +1,170 @@
+//! The AWS emulator harness for end-to-end tests.
+//!
+//! [`Emulator::shared`] gives every test in a process one moto server over real HTTP:
+//! - `CLOUDOPS_EMULATOR_URL` set (as `cargo xtask test` does): attach to it;
+//! - else, if `cargo xtask emulator up` left one running: attach to it;
+//! - else start a private moto from the venv `localstack/emulator.sh` manages (installing it
+//!   on first use) on a free port, watched so it dies with the test process.
+//!
+//! Tests isolate themselves with [`Emulator::fresh_account`]: moto keeps separate state per
+//! account, and an AWS config written by [`Emulator::write_aws_config`] reaches each account
+//! through `source_profile` + `role_arn`, exactly as users configure real AWS. Nothing needs a
+//! global reset, so tests run in parallel.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use cloudops_domain::AccountId;
+
+/// A running AWS emulator (moto) reachable over HTTP.
+#[derive(Debug)]
+pub struct Emulator {
+    url: String,
+}
+
+/// Where the workspace is (the e2e crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+impl Emulator {
+    /// The emulator shared by every test of this process. Panics with the fix when it cannot
+    /// be started (a test that needs the emulator cannot run without it).
+    pub fn shared() -> &'static Emulator {
+        static SHARED: OnceLock<Emulator> = OnceLock::new();
+        SHARED.get_or_init(|| match Self::attach_or_start() {
+            Ok(e) => e,
+            Err(why) => {
+                panic!("AWS emulator unavailable: {why}. Run `cargo xtask emulator up` (or `cargo xtask test`).")
+            }
+        })
+    }
+
+    fn attach_or_start() -> Result<Emulator, String> {
+        if let Ok(url) = std::env::var("CLOUDOPS_EMULATOR_URL") {
+            wait_ready(&url, Duration::from_secs(10))?;
+            return Ok(Emulator { url });
+        }
+        let script = workspace_root().join("localstack/emulator.sh");
+        if let Ok(out) = Command::new("bash").arg(&script).arg("status").output()
+            && out.status.success()
+        {
+            let status = String::from_utf8_lossy(&out.stdout).to_string();
+            if let Some(url) = status.split_whitespace().nth(2).filter(|_| status.starts_with("running moto")) {
+                wait_ready(url, Duration::from_secs(10))?;
+                return Ok(Emulator { url: url.to_owned() });
+            }
+        }
+        Self::start_private(&script)
+    }
+
+    fn start_private(script: &Path) -> Result<Emulator, String> {
+        let out = Command::new("bash")
+            .arg(script)
+            .args(["setup", "moto"])
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!("{} setup moto failed", script.display()));
+        }
+        let venv = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let port = free_port()?;
+        // A watchdog shell owns moto and kills it once this test process is gone.
+        let watchdog = format!(
+            "'{venv}/bin/moto_server' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; \
+             while kill -0 {pid} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 0.5; done; kill $m 2>/dev/null",
+            pid = std::process::id()
+        );
+        Command::new("sh")
+            .args(["-c", &watchdog])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start moto: {e}"))?;
+        let url = format!("http://127.0.0.1:{port}");
+        wait_ready(&url, Duration::from_secs(60))?;
+        Ok(Emulator { url })
+    }
+
+    /// The endpoint URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A new random account id, unused by any other test: its state in moto starts empty.
+    pub fn fresh_account(&self) -> AccountId {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u32(std::process::id());
+        let n = 100_000_000_000 + h.finish() % 800_000_000_000;
+        n.to_string().parse().expect("12 digits")
+    }
+
+    /// Writes an AWS config + credentials file pair into `dir` the way a user with several
+    /// accounts would: a `cloudops-e2e-source` profile with static keys, and one profile per
+    /// `(name, account)` that assumes `arn:aws:iam::ACCOUNT:role/cloudops-e2e` through it.
+    /// Every profile points at the emulator with `endpoint_url`.
+    pub fn write_aws_config(&self, dir: &Path, profiles: &[(&str, &AccountId)]) -> AwsConfigPaths {
+        let mut config =
+            format!("[profile cloudops-e2e-source]\nregion = us-east-1\nendpoint_url = {url}\n", url = self.url);
+        for (name, account) in profiles {
+            config.push_str(&format!(
+                "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/cloudops-e2e\n\
+                 source_profile = cloudops-e2e-source\nrole_session_name = cloudops-e2e\n\
+                 region = us-east-1\nendpoint_url = {url}\n",
+                url = self.url
+            ));
+        }
+        let credentials = "[cloudops-e2e-source]\naws_access_key_id = test\naws_secret_access_key = test\n";
+        let paths = AwsConfigPaths { config: dir.join("config"), credentials: dir.join("credentials") };
+        std::fs::write(&paths.config, config).expect("write AWS config");
+        std::fs::write(&paths.credentials, credentials).expect("write AWS credentials");
+        paths
+    }
+}
+
+/// Paths of an AWS config file pair written for a test.
+#[derive(Debug, Clone)]
+pub struct AwsConfigPaths {
+    pub config: PathBuf,
+    pub credentials: PathBuf,
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// Polls `GET {url}/moto-api/` until it answers 200.
+fn wait_ready(url: &str, timeout: Duration) -> Result<(), String> {
+    let address = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let deadline = Instant::now() + timeout;
+    loop {
+        if http_get_status(&address, "/moto-api/") == Some(200) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no emulator answered at {url} within {}s", timeout.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A minimal HTTP/1.0 GET, enough for a readiness probe without an HTTP client dependency.
+fn http_get_status(address: &str, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}

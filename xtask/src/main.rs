@@ -1,0 +1,45 @@
+//! `cargo xtask …`: the project's own commands. See `cargo xtask --help`.
+
+mod demo;
+mod emulator;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "cloudops development tasks")]
+struct Xtask {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Install what tests and the demo need (the emulator venv) into the cache dir.
+    Setup,
+    /// Manage the AWS emulator (moto by default).
+    Emulator {
+        #[command(subcommand)]
+        action: emulator::Action,
+    },
+    /// Run the checks CI runs: rustfmt, clippy -D warnings, and every test against the emulator.
+    Test {
+        /// Skip rustfmt and clippy.
+        #[arg(long)]
+        no_lint: bool,
+        /// Extra arguments for `cargo test` (after `--`).
+        #[arg(last = true)]
+        cargo_args: Vec<String>,
+    },
+    /// Start the emulator, seed a small estate and show what cloudops can do with it.
+    Demo,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Xtask::parse().task {
+        Task::Setup => emulator::setup("moto"),
+        Task::Emulator { action } => emulator::run(action),
+        Task::Test { no_lint, cargo_args } => test::run(no_lint, &cargo_args),
+        Task::Demo => demo::run(),
+    }
+}

@@ -1,0 +1,33 @@
+//! `cargo xtask test`: what CI runs.
+
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::emulator::{Session, root};
+
+fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(root())
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed", args.join(" "));
+    }
+    Ok(())
+}
+
+pub fn run(no_lint: bool, extra: &[String]) -> anyhow::Result<()> {
+    if !no_lint {
+        cargo(&["fmt", "--all", "--check"], &[])?;
+        cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
+    }
+    let emulator = Session::shared()?;
+    emulator.stop_on_ctrl_c()?;
+    let mut args = vec!["test", "--workspace"];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args, &[("CLOUDOPS_EMULATOR_URL", &emulator.url)])
+}
