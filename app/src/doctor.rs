@@ -12,6 +12,8 @@ use crate::{AppError, AppPaths, Config};
 pub struct DirCheck {
     pub path: PathBuf,
     pub exists: bool,
+    /// False when this check failed.
+    pub ok: bool,
     /// Words for people: "ok", "created on first sync", "not writable: …".
     pub status: String,
 }
@@ -35,7 +37,10 @@ pub struct DoctorReport {
 impl DoctorReport {
     /// True when every check passed.
     pub fn healthy(&self) -> bool {
-        self.profiles.iter().all(|p| p.error.is_none()) && !self.profiles.is_empty()
+        self.data_dir.ok
+            && self.config_file.ok
+            && !self.profiles.is_empty()
+            && self.profiles.iter().all(|p| p.error.is_none())
     }
 }
 
@@ -78,26 +83,28 @@ pub async fn doctor(
 
 fn check_data_dir(path: &Path) -> DirCheck {
     let exists = path.is_dir();
-    let status = if !exists {
-        "missing: created on first sync".to_owned()
+    let (ok, status) = if !exists {
+        (true, "missing: created on first sync".to_owned())
     } else {
         match std::fs::metadata(path) {
-            Ok(m) if m.permissions().readonly() => "not writable: fix its permissions or pass --data-dir".to_owned(),
-            Ok(_) => "ok".to_owned(),
-            Err(e) => format!("unreadable: {e}"),
+            Ok(m) if m.permissions().readonly() => {
+                (false, "not writable: fix its permissions or pass --data-dir".to_owned())
+            }
+            Ok(_) => (true, "ok".to_owned()),
+            Err(e) => (false, format!("unreadable: {e}")),
         }
     };
-    DirCheck { path: path.to_owned(), exists, status }
+    DirCheck { path: path.to_owned(), exists, ok, status }
 }
 
 fn check_config(path: &Path) -> DirCheck {
     let exists = path.is_file();
-    let status = match Config::load(path) {
-        Ok(_) if exists => "ok".to_owned(),
-        Ok(_) => "not found: defaults in use".to_owned(),
-        Err(e) => e.to_string(),
+    let (ok, status) = match Config::load(path) {
+        Ok(_) if exists => (true, "ok".to_owned()),
+        Ok(_) => (true, "not found: defaults in use".to_owned()),
+        Err(e) => (false, e.to_string()),
     };
-    DirCheck { path: path.to_owned(), exists, status }
+    DirCheck { path: path.to_owned(), exists, ok, status }
 }
 
 #[cfg(test)]

@@ -1,0 +1,88 @@
+//! The real `cloudops` binary: usage errors, help, and `doctor` against the emulator with an
+//! AWS config passed the way users pass it (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cloudops_e2e::{AwsConfigPaths, Emulator};
+
+fn cloudops(args: &[&str], aws: Option<&AwsConfigPaths>, home: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudops"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
+    if let Some(aws) = aws {
+        cmd.env("AWS_CONFIG_FILE", &aws.config).env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials);
+    }
+    cmd.output().expect("run cloudops")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_lists_the_global_flags_and_verbs() {
+    let home = tempfile::tempdir().unwrap();
+    let out = cloudops(&["--help"], None, home.path());
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for needle in ["--data-dir", "CLOUDOPS_DATA_DIR", "--config", "CLOUDOPS_CONFIG", "doctor"] {
+        assert!(help.contains(needle), "help lacks {needle}:\n{help}");
+    }
+}
+
+#[test]
+fn unknown_input_is_a_usage_error_with_exit_code_2() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [&["dance"][..], &["doctor", "--jsn"][..], &[][..]] {
+        let out = cloudops(args, None, home.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains("Usage: cloudops"), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn doctor_reports_every_profile_as_json_and_fails_on_a_broken_one() {
+    let emulator = Emulator::shared();
+    let home = tempfile::tempdir().unwrap();
+    let prod = emulator.fresh_account();
+    let aws = emulator.write_aws_config(home.path(), &[("prod", &prod)]);
+    let data = home.path().join("my-data");
+    let data = data.to_str().unwrap();
+
+    let out = cloudops(&["--data-dir", data, "doctor", "--json"], Some(&aws), home.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["data_dir"]["path"], data);
+    assert!(report["config_file"]["path"].as_str().unwrap().ends_with("config/cloudops/config.toml"));
+    let profiles = report["profiles"].as_array().unwrap();
+    let row = profiles.iter().find(|p| p["profile"] == "prod").unwrap();
+    assert_eq!(row["account_id"], prod.as_str());
+    assert!(row["error"].is_null());
+
+    // A cloudops config naming a profile the AWS config lacks: reported, exit 1.
+    let config = home.path().join("cloudops.toml");
+    std::fs::write(&config, "[aws]\nprofiles = [\"prod\", \"missing\"]\n").unwrap();
+    let out = cloudops(&["--config", config.to_str().unwrap(), "doctor"], Some(&aws), home.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(prod.as_str()), "{stdout}");
+    assert!(stdout.contains("missing") && stdout.contains("was not found"), "{stdout}");
+}
+
+#[test]
+fn an_invalid_config_file_is_reported_by_doctor() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("bad.toml");
+    std::fs::write(&config, "[aws]\nregions = [\"mars-1\"]\n").unwrap();
+    let out = cloudops(&["--config", config.to_str().unwrap(), "doctor", "--json"], None, home.path());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = report["config_file"]["status"].as_str().unwrap();
+    assert!(status.contains("bad.toml") && status.contains("region"), "{status}");
+    assert_eq!(report["config_file"]["ok"], false);
+    assert_eq!(out.status.code(), Some(1), "a bad config is not healthy");
+}
