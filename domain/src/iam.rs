@@ -1,13 +1,13 @@
 //! What the syncing principal may do to a resource, and which IAM actions matter per kind.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::IdError;
+use crate::newtype::string_newtype_serde;
 use crate::resource::ResourceKind;
 
 /// An IAM action, `service:Action` (`rds:StopDBInstance`). Wildcards (`ec2:Stop*`, `*`) are
@@ -31,29 +31,11 @@ impl FromStr for IamAction {
     }
 }
 
-impl TryFrom<String> for IamAction {
-    type Error = IdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-impl From<IamAction> for String {
-    fn from(value: IamAction) -> String {
-        value.0
-    }
-}
-impl fmt::Display for IamAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype_serde!(IamAction);
 
 impl IamAction {
     pub fn new(service: &str, action: &str) -> Result<Self, IdError> {
         format!("{service}:{action}").parse()
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

@@ -8,34 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::IdError;
+use crate::newtype::string_newtype_serde;
 use crate::resource::ResourceKind;
-
-macro_rules! string_newtype_serde {
-    ($ty:ident) => {
-        impl TryFrom<String> for $ty {
-            type Error = IdError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                value.parse()
-            }
-        }
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.0
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl $ty {
-            /// The id as written by AWS.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-    };
-}
 
 /// A 12-digit AWS account id, e.g. `123456789012`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod iam;
 pub mod ids;
 pub mod intent;
+mod newtype;
 pub mod plan;
 pub mod playbook;
 pub mod resource;

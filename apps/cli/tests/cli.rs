@@ -50,12 +50,14 @@ fn doctor_reports_every_profile_as_json_and_fails_on_a_broken_one() {
     let emulator = Emulator::shared();
     let home = tempfile::tempdir().unwrap();
     let prod = emulator.fresh_account();
-    let aws = emulator.write_aws_config(home.path(), &[("prod", &prod)]);
+    let aws_dir = home.path().join("aws");
+    std::fs::create_dir(&aws_dir).unwrap();
+    let aws = emulator.write_aws_config(&aws_dir, &[("prod", &prod)]);
     let data = home.path().join("my-data");
     let data = data.to_str().unwrap();
 
     let out = cloudops(&["--data-dir", data, "doctor", "--json"], Some(&aws), home.path());
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["data_dir"]["path"], data);
     assert!(report["config_file"]["path"].as_str().unwrap().ends_with("config/cloudops/config.toml"));
