@@ -11,6 +11,7 @@ pub mod ids;
 pub mod intent;
 mod newtype;
 pub mod plan;
+pub mod policy;
 pub mod playbook;
 pub mod resource;
 pub mod risk;
