@@ -128,6 +128,7 @@ mod tests {
                     account_id: "123456789012".parse().unwrap(),
                     principal_arn: "arn:aws:iam::123456789012:user/me".into(),
                     account_alias: Some("acme".into()),
+                    default_region: None,
                 }),
                 other => Err(PortError::NotFound(format!("AWS profile '{other}'"))),
             }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod paths;
+pub mod sync;
 
 pub use config::Config;
 pub use error::AppError;

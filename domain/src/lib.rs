@@ -5,6 +5,7 @@
 //! (`tests/purity.rs`) fails if that changes.
 
 pub mod constraints;
+pub mod document;
 pub mod error;
 pub mod iam;
 pub mod ids;

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use cloudops_domain::AccountId;
+use cloudops_domain::{AccountId, Region};
 use serde::{Deserialize, Serialize};
 
 use crate::PortResult;
@@ -17,6 +17,8 @@ pub struct CallerIdentity {
     pub principal_arn: String,
     /// The IAM account alias when the account has one.
     pub account_alias: Option<String>,
+    /// The profile's own region (`region =` in the AWS config, `AWS_REGION`), if any.
+    pub default_region: Option<Region>,
 }
 
 /// The AWS accounts the user can reach.

@@ -113,11 +113,17 @@ impl Emulator {
     /// `(name, account)` that assumes `arn:aws:iam::ACCOUNT:role/cloudops-e2e` through it.
     /// Every profile points at the emulator with `endpoint_url`.
     pub fn write_aws_config(&self, dir: &Path, profiles: &[(&str, &AccountId)]) -> AwsConfigPaths {
+        self.write_aws_config_as(dir, "cloudops-e2e", profiles)
+    }
+
+    /// Like [`Emulator::write_aws_config`], assuming role `role` in each account (the seeded
+    /// estates give role `ops` real policies).
+    pub fn write_aws_config_as(&self, dir: &Path, role: &str, profiles: &[(&str, &AccountId)]) -> AwsConfigPaths {
         let mut config =
             format!("[profile cloudops-e2e-source]\nregion = us-east-1\nendpoint_url = {url}\n", url = self.url);
         for (name, account) in profiles {
             config.push_str(&format!(
-                "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/cloudops-e2e\n\
+                "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/{role}\n\
                  source_profile = cloudops-e2e-source\nrole_session_name = cloudops-e2e\n\
                  region = us-east-1\nendpoint_url = {url}\n",
                 url = self.url
@@ -128,6 +134,29 @@ impl Emulator {
         std::fs::write(&paths.config, config).expect("write AWS config");
         std::fs::write(&paths.credentials, credentials).expect("write AWS credentials");
         paths
+    }
+}
+
+impl Emulator {
+    /// Seeds `accounts` (in the seeder's order: staging, production[, development]) with the
+    /// estate of `size` (`small` or `seed`, see `fixtures/seed_estate.py`) and returns the
+    /// manifest of what was seeded.
+    pub fn seed(&self, size: &str, accounts: &[&AccountId]) -> serde_json::Value {
+        let script = workspace_root().join("localstack/emulator.sh");
+        let venv = Command::new("bash").arg(&script).args(["venv", "moto"]).output().expect("emulator.sh venv");
+        let python = PathBuf::from(String::from_utf8_lossy(&venv.stdout).trim()).join("bin/python");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manifest = dir.path().join("manifest.json");
+        let ids: Vec<&str> = accounts.iter().map(|a| a.as_str()).collect();
+        let out = Command::new(python)
+            .arg(workspace_root().join("fixtures/seed_estate.py"))
+            .args(["--endpoint", &self.url, "--size", size, "--account-ids", &ids.join(",")])
+            .arg("--manifest")
+            .arg(&manifest)
+            .output()
+            .expect("run the seeder");
+        assert!(out.status.success(), "seeding failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_str(&std::fs::read_to_string(&manifest).expect("manifest")).expect("manifest is JSON")
     }
 }
 

@@ -42,7 +42,7 @@ pub enum Action {
     Reset,
     /// Seed the running emulator with a deterministic estate.
     Seed {
-        #[arg(long, default_value = "small", value_parser = ["small"])]
+        #[arg(long, default_value = "small", value_parser = ["small", "seed"])]
         size: String,
         /// Write the manifest of seeded resources here (JSON).
         #[arg(long)]

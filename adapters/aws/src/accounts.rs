@@ -56,6 +56,7 @@ impl AccountDirectory for AwsAccounts {
             account_id,
             principal_arn: me.arn().unwrap_or_default().to_owned(),
             account_alias,
+            default_region: config.region().and_then(|r| r.as_ref().parse().ok()),
         })
     }
 }

@@ -5,9 +5,13 @@
 
 mod accounts;
 mod errors;
+mod permissions;
 mod profiles;
+mod scan;
 mod sdk;
 
 pub use accounts::AwsAccounts;
+pub use permissions::{LocalPolicyOracle, decode_policy, permissions_for, principal_of, request_context};
 pub use profiles::{AwsConfigFiles, list_profiles};
+pub use scan::{AwsEstateSource, services};
 pub use sdk::sdk_config;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
@@ -15,12 +16,16 @@ const FALLBACK_REGION: &str = "us-east-1";
 /// `role_arn`, SSO, credential_process), its region, its `endpoint_url`, with timeouts so an
 /// unreachable endpoint fails in seconds rather than minutes.
 pub async fn sdk_config(files: &AwsConfigFiles, profile: &str, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).profile_name(profile).timeout_config(
-        TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(30))
-            .build(),
-    );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile)
+        // Adaptive retry: backs off and rate-limits itself when AWS throttles.
+        .retry_config(RetryConfig::adaptive().with_max_attempts(5))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
     if files.config.is_some() || files.credentials.is_some() {
         let mut builder = ProfileFiles::builder();
         if let Some(path) = &files.config {

@@ -1,0 +1,137 @@
+//! S3: the buckets whose home region is the scanned region, with tags, versioning, public
+//! access block and lifecycle. Bucket listing is global; each region keeps its own buckets.
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use cloudops_domain::{Resource, ResourceKind, Tags, constraints};
+use cloudops_ports::PortResult;
+use futures::{StreamExt, TryStreamExt};
+
+use super::{ScanContext, tags};
+
+/// Per-bucket detail calls in flight at once.
+const BUCKET_CONCURRENCY: usize = 8;
+
+pub(crate) fn client(config: &SdkConfig) -> Client {
+    // Emulators and S3-compatible endpoints need path-style addressing.
+    let path_style = config.endpoint_url().is_some();
+    Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build())
+}
+
+/// `GetBucketLocation`'s answer as a region code (`null` is us-east-1, `EU` is eu-west-1).
+fn bucket_region(constraint: Option<&str>) -> String {
+    match constraint {
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(other) => other.to_owned(),
+    }
+}
+
+/// Treats "this bucket has no such configuration" as `None`, any other error as an error.
+fn absent_ok<T, E: ProvideErrorMetadata>(result: Result<T, E>, missing_code: &str) -> Result<Option<T>, E> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.code() == Some(missing_code) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Vec<Resource>> {
+    let client = client(config);
+    let buckets = client
+        .list_buckets()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| ctx.error("s3:ListBuckets", e))?;
+    let names: Vec<String> = buckets.iter().filter_map(|b| b.name().map(str::to_owned)).collect();
+    futures::stream::iter(names)
+        .map(|name| bucket(&client, ctx, name))
+        .buffer_unordered(BUCKET_CONCURRENCY)
+        .try_filter_map(|r| async move { Ok(r) })
+        .try_collect()
+        .await
+}
+
+async fn bucket(client: &Client, ctx: &ScanContext, name: String) -> PortResult<Option<Resource>> {
+    let location =
+        client.get_bucket_location().bucket(&name).send().await.map_err(|e| ctx.error("s3:GetBucketLocation", e))?;
+    if bucket_region(location.location_constraint().map(|c| c.as_str())) != ctx.region.as_str() {
+        return Ok(None);
+    }
+    let (tagging, versioning, public_access, lifecycle) = futures::join!(
+        client.get_bucket_tagging().bucket(&name).send(),
+        client.get_bucket_versioning().bucket(&name).send(),
+        client.get_public_access_block().bucket(&name).send(),
+        client.get_bucket_lifecycle_configuration().bucket(&name).send(),
+    );
+    let tag_set: Tags = match absent_ok(tagging, "NoSuchTagSet").map_err(|e| ctx.error("s3:GetBucketTagging", e))? {
+        Some(t) => tags(t.tag_set().iter().map(|t| (Some(t.key()), Some(t.value())))),
+        None => Tags::new(),
+    };
+    let mut r = ctx.resource(ResourceKind::S3Bucket, None, &name, &name, "available", tag_set)?;
+    // Bucket ARNs have no region or account.
+    r.arn = format!("arn:{}:s3:::{name}", ctx.region.partition()).parse().map_err(|e| ctx.error_text(&name, e))?;
+    r.name = Some(name.clone());
+    r.config.versioning = match versioning {
+        Ok(v) => v.status().map(|s| s.as_str().to_owned()),
+        // Some S3-compatible endpoints (moto among them) wrap the answer in a root element the
+        // SDK rejects; the status inside is still right, so read it from the raw body.
+        Err(e) => match e.raw_response().and_then(|r| r.body().bytes()).and_then(versioning_status_from_xml) {
+            Some(status) => Some(status).filter(|s| !s.is_empty()),
+            None => return Err(ctx.error("s3:GetBucketVersioning", e)),
+        },
+    };
+    let block = absent_ok(public_access, "NoSuchPublicAccessBlockConfiguration")
+        .map_err(|e| ctx.error("s3:GetPublicAccessBlock", e))?
+        .and_then(|b| b.public_access_block_configuration().cloned());
+    let fully_blocked = block.as_ref().is_some_and(|b| {
+        b.block_public_acls() == Some(true)
+            && b.ignore_public_acls() == Some(true)
+            && b.block_public_policy() == Some(true)
+            && b.restrict_public_buckets() == Some(true)
+    });
+    r.config.publicly_accessible = Some(!fully_blocked);
+    r.config.extra.insert("PublicAccessBlock".into(), fully_blocked.into());
+    let rules = absent_ok(lifecycle, "NoSuchLifecycleConfiguration")
+        .map_err(|e| ctx.error("s3:GetBucketLifecycleConfiguration", e))?
+        .map_or(0, |l| l.rules().len());
+    r.config.extra.insert("LifecycleRules".into(), rules.into());
+    r.constraints = constraints::derive(&r, 0);
+    Ok(Some(r))
+}
+
+/// `<Status>Enabled</Status>` from a GetBucketVersioning body; `""` when the body has none
+/// (versioning never enabled); `None` when the body is not a versioning answer.
+fn versioning_status_from_xml(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.contains("Versioning") {
+        return None;
+    }
+    let status = text.split_once("<Status>").and_then(|(_, rest)| rest.split_once("</Status>")).map(|(s, _)| s);
+    Some(status.unwrap_or_default().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bucket_region, versioning_status_from_xml};
+
+    #[test]
+    fn versioning_is_read_from_lenient_xml() {
+        let moto = br#"<?xml version="1.0"?><GetBucketVersioningResponse xmlns="x"><Status>Enabled</Status></GetBucketVersioningResponse>"#;
+        assert_eq!(versioning_status_from_xml(moto).as_deref(), Some("Enabled"));
+        assert_eq!(versioning_status_from_xml(b"<VersioningConfiguration/>").as_deref(), Some(""));
+        assert_eq!(versioning_status_from_xml(b"<Error><Code>AccessDenied</Code></Error>"), None);
+    }
+
+    #[test]
+    fn location_constraints_map_to_regions() {
+        assert_eq!(bucket_region(None), "us-east-1");
+        assert_eq!(bucket_region(Some("")), "us-east-1");
+        assert_eq!(bucket_region(Some("EU")), "eu-west-1");
+        assert_eq!(bucket_region(Some("ap-south-1")), "ap-south-1");
+    }
+}

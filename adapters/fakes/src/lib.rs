@@ -1,0 +1,9 @@
+//! In-memory adapters for unit tests of the use cases. They keep their ports' contracts (the
+//! store's filter and idempotence rules, the embedder's determinism) so a use case tested
+//! against them behaves the same against the real adapters; the e2e tests use the real ones.
+
+mod embedder;
+mod store;
+
+pub use embedder::HashEmbedder;
+pub use store::MemoryEstateStore;

@@ -1,0 +1,76 @@
+//! The sync use case end to end against moto with the real AWS adapters (scanners, local
+//! permission oracle). The store and embedder here are the in-memory ones until the embedded
+//! Qdrant store and the MiniLM embedder land; the AWS side is real.
+
+use cloudops_app::sync::{SyncPorts, SyncRequest, sync};
+use cloudops_aws::{AwsAccounts, AwsConfigFiles, AwsEstateSource, LocalPolicyOracle, sdk_config};
+use cloudops_domain::ResourceKind;
+use cloudops_e2e::Emulator;
+use cloudops_fakes::{HashEmbedder, MemoryEstateStore};
+use cloudops_ports::{EstateFilter, EstateStore, Profile, SyncEvent, SyncSink, SystemClock};
+
+struct Quiet;
+
+impl SyncSink for Quiet {
+    fn event(&self, _: SyncEvent) {}
+}
+
+#[tokio::test]
+async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_nothing() {
+    let emulator = Emulator::shared();
+    let (staging, prod) = (emulator.fresh_account(), emulator.fresh_account());
+    let manifest = emulator.seed("small", &[&staging, &prod]);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = emulator.write_aws_config_as(dir.path(), "ops", &[("staging", &staging), ("prod", &prod)]);
+    let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
+    let (accounts, source, oracle) =
+        (AwsAccounts::new(files.clone()), AwsEstateSource::new(files.clone()), LocalPolicyOracle::new(files.clone()));
+    let (store, embedder) = (MemoryEstateStore::default(), HashEmbedder::default());
+    let ports = SyncPorts {
+        accounts: &accounts,
+        source: &source,
+        oracle: &oracle,
+        store: &store,
+        embedder: &embedder,
+        clock: &SystemClock,
+        sink: &Quiet,
+    };
+    let request = SyncRequest {
+        profiles: vec![Profile("staging".into()), Profile("prod".into())],
+        regions: manifest["regions"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().parse().unwrap()).collect(),
+        kinds: ResourceKind::ALL.to_vec(),
+        concurrency: 10,
+        full: false,
+    };
+
+    let first = sync(ports, &request).await.unwrap();
+    assert_eq!(first.failed, 0, "{:#?}", first.statuses);
+    let seeded = manifest["resources"].as_array().unwrap().len();
+    assert!(first.resources >= seeded, "{} scanned < {seeded} seeded", first.resources);
+
+    let again = sync(ports, &request).await.unwrap();
+    assert_eq!((again.embedded, again.upserted, again.deleted), (0, 0, 0), "unchanged re-sync");
+
+    // Terminate one instance in AWS; the next sync removes it from the store.
+    let instance = manifest["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "ec2_instance" && r["account_id"] == staging.as_str() && r["state"] == "running")
+        .unwrap();
+    let region = instance["region"].as_str().unwrap();
+    let id = instance["identifier"].as_str().unwrap();
+    let config = sdk_config(&files, "staging", Some(region)).await;
+    aws_sdk_ec2::Client::new(&config).terminate_instances().instance_ids(id).send().await.unwrap();
+    let after = sync(ports, &request).await.unwrap();
+    assert!(after.deleted >= 1, "{after:?}");
+    let instances = EstateFilter {
+        accounts: vec![staging.clone()],
+        regions: vec![region.parse().unwrap()],
+        kinds: vec![ResourceKind::Ec2Instance],
+        ..Default::default()
+    };
+    let left = store.scan(&instances).await.unwrap();
+    assert!(left.iter().all(|r| r.identifier.as_str() != id), "terminated instance still stored");
+    assert!(!left.is_empty());
+}
