@@ -1,9 +1,10 @@
-//! The sync use case end to end against moto with the real AWS adapters (scanners, local
-//! permission oracle). The store and embedder here are the in-memory ones until the embedded
+//! The sync use case end to end against moto with the real AWS adapters (scanners, and the
+//! permission oracle that tries SimulatePrincipalPolicy and, moto lacking it, falls back to
+//! evaluating the role's policies locally). The store and embedder here are the in-memory ones until the embedded
 //! Qdrant store and the MiniLM embedder land; the AWS side is real.
 
 use cloudops_app::sync::{SyncPorts, SyncRequest, sync};
-use cloudops_aws::{AwsAccounts, AwsConfigFiles, AwsEstateSource, LocalPolicyOracle, sdk_config};
+use cloudops_aws::{AutoOracle, AwsAccounts, AwsConfigFiles, AwsEstateSource, sdk_config};
 use cloudops_domain::ResourceKind;
 use cloudops_e2e::Emulator;
 use cloudops_fakes::{HashEmbedder, MemoryEstateStore};
@@ -24,7 +25,7 @@ async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_
     let paths = emulator.write_aws_config_as(dir.path(), "ops", &[("staging", &staging), ("prod", &prod)]);
     let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
     let (accounts, source, oracle) =
-        (AwsAccounts::new(files.clone()), AwsEstateSource::new(files.clone()), LocalPolicyOracle::new(files.clone()));
+        (AwsAccounts::new(files.clone()), AwsEstateSource::new(files.clone()), AutoOracle::new(files.clone()));
     let (store, embedder) = (MemoryEstateStore::default(), HashEmbedder::default());
     let ports = SyncPorts {
         accounts: &accounts,
@@ -45,6 +46,22 @@ async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_
 
     let first = sync(ports, &request).await.unwrap();
     assert_eq!(first.failed, 0, "{:#?}", first.statuses);
+    // Permissions came from the role's policies (prod-tagged databases may not be stopped).
+    let prod_db = store
+        .scan(&EstateFilter {
+            accounts: vec![prod.clone()],
+            kinds: vec![ResourceKind::RdsInstance],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let stop: cloudops_domain::IamAction = "rds:StopDBInstance".parse().unwrap();
+    assert!(!prod_db.is_empty());
+    assert!(
+        prod_db
+            .iter()
+            .all(|r| r.iam.as_ref().unwrap().verdict(&stop) == cloudops_domain::PermissionVerdict::ExplicitDeny)
+    );
     let seeded = manifest["resources"].as_array().unwrap().len();
     assert!(first.resources >= seeded, "{} scanned < {seeded} seeded", first.resources);
 
