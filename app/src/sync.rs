@@ -81,14 +81,6 @@ impl std::fmt::Debug for SyncPorts<'_> {
     }
 }
 
-fn services_of(kinds: &[ResourceKind]) -> BTreeMap<&'static str, Vec<ResourceKind>> {
-    let mut out: BTreeMap<&'static str, Vec<ResourceKind>> = BTreeMap::new();
-    for &k in kinds {
-        out.entry(k.service()).or_default().push(k);
-    }
-    out
-}
-
 /// Runs a sync. Never fails as a whole for one broken account, region or service: those are
 /// in the report's statuses. Fails only when the store itself fails.
 pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncReport, PortError> {
@@ -105,7 +97,7 @@ pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncRep
                     request.regions.clone()
                 };
                 for region in regions {
-                    for (service, kinds) in services_of(&request.kinds) {
+                    for (service, kinds) in ResourceKind::by_service(&request.kinds) {
                         targets.push((id.clone(), region.clone(), service, kinds));
                     }
                 }

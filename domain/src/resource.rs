@@ -85,6 +85,18 @@ impl ResourceKind {
         }
     }
 
+    /// `kinds` grouped by the service that owns them, services in name order.
+    pub fn by_service(kinds: &[ResourceKind]) -> std::collections::BTreeMap<&'static str, Vec<ResourceKind>> {
+        let mut out: std::collections::BTreeMap<&'static str, Vec<ResourceKind>> = Default::default();
+        for &k in kinds {
+            let group = out.entry(k.service()).or_default();
+            if !group.contains(&k) {
+                group.push(k);
+            }
+        }
+        out
+    }
+
     pub(crate) fn names() -> String {
         Self::ALL.map(Self::as_str).join(", ")
     }

@@ -1,5 +1,6 @@
 //! `cargo xtask …`: the project's own commands. See `cargo xtask --help`.
 
+mod bench;
 mod demo;
 mod emulator;
 mod test;
@@ -33,6 +34,11 @@ enum Task {
     },
     /// Start the emulator, seed a small estate and show what cloudops can do with it.
     Demo,
+    /// Run a benchmark and print its figures: `sync [--size seed|small]`.
+    Bench {
+        #[command(subcommand)]
+        suite: bench::Suite,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,5 +47,6 @@ fn main() -> anyhow::Result<()> {
         Task::Emulator { action } => emulator::run(action),
         Task::Test { no_lint, cargo_args } => test::run(no_lint, &cargo_args),
         Task::Demo => demo::run(),
+        Task::Bench { suite } => bench::run(suite),
     }
 }

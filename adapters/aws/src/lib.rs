@@ -14,6 +14,6 @@ mod simulate;
 pub use accounts::AwsAccounts;
 pub use permissions::{LocalPolicyOracle, decode_policy, permissions_for, principal_of, request_context};
 pub use profiles::{AwsConfigFiles, list_profiles};
-pub use scan::{AwsEstateSource, services};
+pub use scan::AwsEstateSource;
 pub use sdk::sdk_config;
 pub use simulate::{AutoOracle, SimulatedPolicyOracle, policy_source_arn};

@@ -16,26 +16,16 @@ use cloudops_ports::{EstateSource, PortError, PortResult, ScanTarget, SyncEvent,
 use crate::{AwsConfigFiles, sdk_config};
 
 /// Reads the estate of one (profile, account, region) with the profile's own credentials.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct AwsEstateSource {
     files: AwsConfigFiles,
+    bucket_regions: s3::RegionCache,
 }
 
 impl AwsEstateSource {
     pub fn new(files: AwsConfigFiles) -> Self {
-        Self { files }
+        Self { files, bucket_regions: Default::default() }
     }
-}
-
-/// The AWS services that own `kinds`, each once, in a fixed order.
-pub fn services(kinds: &[ResourceKind]) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for kind in kinds {
-        if !out.contains(&kind.service()) {
-            out.push(kind.service());
-        }
-    }
-    out
 }
 
 #[async_trait]
@@ -51,20 +41,20 @@ impl EstateSource for AwsEstateSource {
         };
         let label = format!("{}/{}", target.account_id, target.region);
         let mut out = Vec::new();
-        for service in services(&target.kinds) {
+        for (service, kinds) in ResourceKind::by_service(&target.kinds) {
             let found = match service {
                 "ec2" => ec2::scan(&config, &ctx).await?,
                 "rds" => rds::scan(&config, &ctx).await?,
-                "s3" => s3::scan(&config, &ctx).await?,
+                "s3" => s3::scan(&config, &ctx, &self.bucket_regions).await?,
                 "lambda" => lambda::scan(&config, &ctx).await?,
                 "elbv2" => elbv2::scan(&config, &ctx).await?,
                 other => return Err(PortError::Invalid(format!("no scanner for service '{other}'"))),
             };
-            for kind in ResourceKind::ALL.into_iter().filter(|k| k.service() == service && target.kinds.contains(k)) {
+            for &kind in &kinds {
                 let n = found.iter().filter(|r| r.kind == kind).count();
                 sink.event(SyncEvent::Page { target: label.clone(), kind, resources: n });
             }
-            out.extend(found.into_iter().filter(|r| target.kinds.contains(&r.kind)));
+            out.extend(found.into_iter().filter(|r| kinds.contains(&r.kind)));
         }
         Ok(out)
     }

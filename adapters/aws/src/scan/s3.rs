@@ -37,7 +37,11 @@ fn absent_ok<T, E: ProvideErrorMetadata>(result: Result<T, E>, missing_code: &st
     }
 }
 
-pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Vec<Resource>> {
+/// Bucket name → home region. A bucket's region is fixed for its life, so one lookup serves
+/// every region's scan and every later sync.
+pub(crate) type RegionCache = std::sync::Mutex<std::collections::HashMap<String, String>>;
+
+pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext, regions: &RegionCache) -> PortResult<Vec<Resource>> {
     let client = client(config);
     let buckets = client
         .list_buckets()
@@ -47,19 +51,47 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(|e| ctx.error("s3:ListBuckets", e))?;
-    let names: Vec<String> = buckets.iter().filter_map(|b| b.name().map(str::to_owned)).collect();
+    let names: Vec<(String, Option<String>)> =
+        buckets.iter().filter_map(|b| Some((b.name()?.to_owned(), b.bucket_region().map(str::to_owned)))).collect();
     futures::stream::iter(names)
-        .map(|name| bucket(&client, ctx, name))
+        .map(|(name, listed_region)| bucket(&client, ctx, regions, name, listed_region))
         .buffer_unordered(BUCKET_CONCURRENCY)
         .try_filter_map(|r| async move { Ok(r) })
         .try_collect()
         .await
 }
 
-async fn bucket(client: &Client, ctx: &ScanContext, name: String) -> PortResult<Option<Resource>> {
+/// The bucket's home region: from ListBuckets when AWS gave it, else cached, else asked.
+async fn home_region(
+    client: &Client,
+    ctx: &ScanContext,
+    cache: &RegionCache,
+    name: &str,
+    listed: Option<String>,
+) -> PortResult<String> {
+    if let Some(region) = listed {
+        return Ok(region);
+    }
+    if let Some(region) = cache.lock().ok().and_then(|c| c.get(name).cloned()) {
+        return Ok(region);
+    }
     let location =
-        client.get_bucket_location().bucket(&name).send().await.map_err(|e| ctx.error("s3:GetBucketLocation", e))?;
-    if bucket_region(location.location_constraint().map(|c| c.as_str())) != ctx.region.as_str() {
+        client.get_bucket_location().bucket(name).send().await.map_err(|e| ctx.error("s3:GetBucketLocation", e))?;
+    let region = bucket_region(location.location_constraint().map(|c| c.as_str()));
+    if let Ok(mut c) = cache.lock() {
+        c.insert(name.to_owned(), region.clone());
+    }
+    Ok(region)
+}
+
+async fn bucket(
+    client: &Client,
+    ctx: &ScanContext,
+    cache: &RegionCache,
+    name: String,
+    listed_region: Option<String>,
+) -> PortResult<Option<Resource>> {
+    if home_region(client, ctx, cache, &name, listed_region).await? != ctx.region.as_str() {
         return Ok(None);
     }
     let (tagging, versioning, public_access, lifecycle) = futures::join!(

@@ -1,0 +1,113 @@
+//! `cargo xtask bench sync`: seeds an estate into the emulator at `CLOUDOPS_EMULATOR_URL`, then
+//! times a full sync and an unchanged re-sync with the real AWS adapters (scanners, permission
+//! oracle) and prints resources/s, wall times and peak RSS.
+//!
+//! The store and embedder are the in-memory ones until the embedded Qdrant store and MiniLM
+//! land, so the figures are AWS reads + permission evaluation + sync logic.
+//!
+//! Usage: bench-sync [small|seed]   (default: seed)
+
+use std::time::Instant;
+
+use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncPorts, SyncRequest, sync};
+use cloudops_aws::{AutoOracle, AwsAccounts, AwsConfigFiles, AwsEstateSource};
+use cloudops_domain::ResourceKind;
+use cloudops_e2e::Emulator;
+use cloudops_fakes::{HashEmbedder, MemoryEstateStore};
+use cloudops_ports::{Profile, SyncEvent, SyncSink, SystemClock};
+
+struct Quiet;
+
+impl SyncSink for Quiet {
+    fn event(&self, _: SyncEvent) {}
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let size = std::env::args().nth(1).unwrap_or_else(|| "seed".into());
+    let profiles: &[&str] = if size == "seed" { &["staging", "prod", "dev"] } else { &["staging", "prod"] };
+    let emulator = Emulator::shared();
+    let accounts: Vec<_> = profiles.iter().map(|_| emulator.fresh_account()).collect();
+
+    let t = Instant::now();
+    let manifest = emulator.seed(&size, &accounts.iter().collect::<Vec<_>>());
+    let seeded = manifest["resources"].as_array().map_or(0, Vec::len);
+    println!("seed ({size}): {seeded} resources in {:.1} s", t.elapsed().as_secs_f64());
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let named: Vec<(&str, &cloudops_domain::AccountId)> = profiles.iter().copied().zip(accounts.iter()).collect();
+    let paths = emulator.write_aws_config_as(dir.path(), "ops", &named);
+    let files = AwsConfigFiles { config: Some(paths.config), credentials: Some(paths.credentials) };
+    let (directory, source, oracle) =
+        (AwsAccounts::new(files.clone()), AwsEstateSource::new(files.clone()), AutoOracle::new(files));
+    let (store, embedder) = (MemoryEstateStore::default(), HashEmbedder::default());
+    let ports = SyncPorts {
+        accounts: &directory,
+        source: &source,
+        oracle: &oracle,
+        store: &store,
+        embedder: &embedder,
+        clock: &SystemClock,
+        sink: &Quiet,
+    };
+    let request = SyncRequest {
+        profiles: profiles.iter().map(|p| Profile((*p).into())).collect(),
+        regions: manifest["regions"]
+            .as_array()
+            .expect("regions")
+            .iter()
+            .filter_map(|r| r.as_str()?.parse().ok())
+            .collect(),
+        kinds: ResourceKind::ALL.to_vec(),
+        concurrency: DEFAULT_CONCURRENCY,
+        full: false,
+    };
+
+    for (label, expect_embed) in [("full sync", true), ("unchanged re-sync", false)] {
+        let t = Instant::now();
+        let report = match sync(ports, &request).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("bench-sync: {label} failed: {e}");
+                std::process::exit(1);
+            }
+        };
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{label}: {} resources in {secs:.2} s = {:.0} resources/s; embedded {}, unchanged {}, failed targets {}",
+            report.resources,
+            report.resources as f64 / secs,
+            report.embedded,
+            report.unchanged,
+            report.failed
+        );
+        // Where the time goes: summed scan time per service (targets run in parallel).
+        let mut per_service: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+        for st in &report.statuses {
+            let e = per_service.entry(st.service.as_str()).or_default();
+            e.0 += st.duration_ms;
+            e.1 = e.1.max(st.duration_ms);
+        }
+        let breakdown: Vec<String> = per_service
+            .iter()
+            .map(|(s, (sum, max))| format!("{s} {:.1} s (slowest {:.1} s)", *sum as f64 / 1e3, *max as f64 / 1e3))
+            .collect();
+        println!("  scan time by service: {}", breakdown.join(", "));
+        if report.failed > 0 || (expect_embed == (report.embedded == 0)) {
+            eprintln!("bench-sync: unexpected {label} outcome: {report:?}");
+            std::process::exit(1);
+        }
+    }
+    match peak_rss_mib() {
+        Some(mib) => println!("peak RSS: {mib:.0} MiB"),
+        None => println!("peak RSS: unavailable (no /proc)"),
+    }
+}

@@ -1,0 +1,41 @@
+//! `cargo xtask bench …`: benchmarks that print figures (never timed assertions in tests).
+//! They build in the same dev profile as the tests, so nothing is built twice.
+
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::emulator::{Session, root};
+
+#[derive(Debug, Subcommand)]
+pub enum Suite {
+    /// Full sync and unchanged re-sync of a seeded estate: resources/s, wall times, peak RSS.
+    Sync {
+        /// Estate size: `seed` (3,268 resources in 3 accounts x 3 regions) or `small`.
+        #[arg(long, default_value = "seed", value_parser = ["seed", "small"])]
+        size: String,
+    },
+}
+
+pub fn run(suite: Suite) -> anyhow::Result<()> {
+    match suite {
+        Suite::Sync { size } => {
+            crate::emulator::setup("moto")?;
+            let work = tempfile::Builder::new().prefix("cloudops-bench-").tempdir()?;
+            // A private emulator: the figures must not depend on what else is in a shared one.
+            let emulator = Session::private(&work.path().join("emulator"))?;
+            emulator.stop_on_ctrl_c()?;
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["run", "--quiet", "--package", "cloudops-e2e", "--bin", "bench-sync", "--", &size])
+                .env("CLOUDOPS_EMULATOR_URL", &emulator.url)
+                .current_dir(root())
+                .status()
+                .context("cannot run the sync benchmark")?;
+            if !status.success() {
+                bail!("the sync benchmark failed ({status})");
+            }
+            Ok(())
+        }
+    }
+}
