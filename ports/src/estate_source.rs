@@ -39,3 +39,11 @@ pub trait SyncSink: Send + Sync {
 pub trait EstateSource: Send + Sync {
     async fn scan(&self, target: &ScanTarget, sink: &dyn SyncSink) -> PortResult<Vec<Resource>>;
 }
+
+/// A sink that drops every event (scripts, `--json`, tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl SyncSink for NoProgress {
+    fn event(&self, _: SyncEvent) {}
+}

@@ -27,7 +27,7 @@ pub use classifier::{Classification, IntentClassifier};
 pub use clock::{Clock, SystemClock};
 pub use embedder::Embedder;
 pub use error::PortError;
-pub use estate_source::{EstateSource, ScanTarget, SyncEvent, SyncSink};
+pub use estate_source::{EstateSource, NoProgress, ScanTarget, SyncEvent, SyncSink};
 pub use estate_store::{EstateFilter, EstateStore, ScoredResource, StoredResource};
 pub use executor::{ExecutionOutcome, Executor};
 pub use permissions::PermissionOracle;

@@ -197,3 +197,44 @@ fn http_get_status(address: &str, path: &str) -> Option<u16> {
     stream.read_exact(&mut head).ok()?;
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
+
+/// The real AWS adapters for one AWS config, with the in-memory store and embedder (until the
+/// embedded Qdrant store and MiniLM land), ready to run the sync use case.
+#[derive(Debug)]
+pub struct SyncWorld {
+    pub files: cloudops_aws::AwsConfigFiles,
+    pub accounts: cloudops_aws::AwsAccounts,
+    pub source: cloudops_aws::AwsEstateSource,
+    pub oracle: cloudops_aws::AutoOracle,
+    pub store: cloudops_fakes::MemoryEstateStore,
+    pub embedder: cloudops_fakes::HashEmbedder,
+}
+
+impl SyncWorld {
+    pub fn new(paths: &AwsConfigPaths) -> Self {
+        let files = cloudops_aws::AwsConfigFiles {
+            config: Some(paths.config.clone()),
+            credentials: Some(paths.credentials.clone()),
+        };
+        Self {
+            accounts: cloudops_aws::AwsAccounts::new(files.clone()),
+            source: cloudops_aws::AwsEstateSource::new(files.clone()),
+            oracle: cloudops_aws::AutoOracle::new(files.clone()),
+            store: Default::default(),
+            embedder: Default::default(),
+            files,
+        }
+    }
+
+    pub fn ports(&self) -> cloudops_app::sync::SyncPorts<'_> {
+        cloudops_app::sync::SyncPorts {
+            accounts: &self.accounts,
+            source: &self.source,
+            oracle: &self.oracle,
+            store: &self.store,
+            embedder: &self.embedder,
+            clock: &cloudops_ports::SystemClock,
+            sink: &cloudops_ports::NoProgress,
+        }
+    }
+}

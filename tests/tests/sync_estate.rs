@@ -3,18 +3,11 @@
 //! evaluating the role's policies locally). The store and embedder here are the in-memory ones until the embedded
 //! Qdrant store and the MiniLM embedder land; the AWS side is real.
 
-use cloudops_app::sync::{SyncPorts, SyncRequest, sync};
-use cloudops_aws::{AutoOracle, AwsAccounts, AwsConfigFiles, AwsEstateSource, sdk_config};
+use cloudops_app::sync::{SyncRequest, sync};
+use cloudops_aws::sdk_config;
 use cloudops_domain::ResourceKind;
-use cloudops_e2e::Emulator;
-use cloudops_fakes::{HashEmbedder, MemoryEstateStore};
-use cloudops_ports::{EstateFilter, EstateStore, Profile, SyncEvent, SyncSink, SystemClock};
-
-struct Quiet;
-
-impl SyncSink for Quiet {
-    fn event(&self, _: SyncEvent) {}
-}
+use cloudops_e2e::{Emulator, SyncWorld};
+use cloudops_ports::{EstateFilter, EstateStore, Profile};
 
 #[tokio::test]
 async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_nothing() {
@@ -23,19 +16,8 @@ async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_
     let manifest = emulator.seed("small", &[&staging, &prod]);
     let dir = tempfile::tempdir().unwrap();
     let paths = emulator.write_aws_config_as(dir.path(), "ops", &[("staging", &staging), ("prod", &prod)]);
-    let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
-    let (accounts, source, oracle) =
-        (AwsAccounts::new(files.clone()), AwsEstateSource::new(files.clone()), AutoOracle::new(files.clone()));
-    let (store, embedder) = (MemoryEstateStore::default(), HashEmbedder::default());
-    let ports = SyncPorts {
-        accounts: &accounts,
-        source: &source,
-        oracle: &oracle,
-        store: &store,
-        embedder: &embedder,
-        clock: &SystemClock,
-        sink: &Quiet,
-    };
+    let world = SyncWorld::new(&paths);
+    let (ports, store, files) = (world.ports(), &world.store, &world.files);
     let request = SyncRequest {
         profiles: vec![Profile("staging".into()), Profile("prod".into())],
         regions: manifest["regions"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().parse().unwrap()).collect(),
@@ -77,7 +59,7 @@ async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_
         .unwrap();
     let region = instance["region"].as_str().unwrap();
     let id = instance["identifier"].as_str().unwrap();
-    let config = sdk_config(&files, "staging", Some(region)).await;
+    let config = sdk_config(files, "staging", Some(region)).await;
     aws_sdk_ec2::Client::new(&config).terminate_instances().instance_ids(id).send().await.unwrap();
     let after = sync(ports, &request).await.unwrap();
     assert!(after.deleted >= 1, "{after:?}");

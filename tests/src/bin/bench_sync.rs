@@ -9,18 +9,10 @@
 
 use std::time::Instant;
 
-use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncPorts, SyncRequest, sync};
-use cloudops_aws::{AutoOracle, AwsAccounts, AwsConfigFiles, AwsEstateSource};
+use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncRequest, sync};
 use cloudops_domain::ResourceKind;
-use cloudops_e2e::Emulator;
-use cloudops_fakes::{HashEmbedder, MemoryEstateStore};
-use cloudops_ports::{Profile, SyncEvent, SyncSink, SystemClock};
-
-struct Quiet;
-
-impl SyncSink for Quiet {
-    fn event(&self, _: SyncEvent) {}
-}
+use cloudops_e2e::{Emulator, SyncWorld};
+use cloudops_ports::Profile;
 
 /// Peak resident set size of this process, from /proc (Linux).
 fn peak_rss_mib() -> Option<f64> {
@@ -45,19 +37,8 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let named: Vec<(&str, &cloudops_domain::AccountId)> = profiles.iter().copied().zip(accounts.iter()).collect();
     let paths = emulator.write_aws_config_as(dir.path(), "ops", &named);
-    let files = AwsConfigFiles { config: Some(paths.config), credentials: Some(paths.credentials) };
-    let (directory, source, oracle) =
-        (AwsAccounts::new(files.clone()), AwsEstateSource::new(files.clone()), AutoOracle::new(files));
-    let (store, embedder) = (MemoryEstateStore::default(), HashEmbedder::default());
-    let ports = SyncPorts {
-        accounts: &directory,
-        source: &source,
-        oracle: &oracle,
-        store: &store,
-        embedder: &embedder,
-        clock: &SystemClock,
-        sink: &Quiet,
-    };
+    let world = SyncWorld::new(&paths);
+    let ports = world.ports();
     let request = SyncRequest {
         profiles: profiles.iter().map(|p| Profile((*p).into())).collect(),
         regions: manifest["regions"]
