@@ -45,7 +45,7 @@ fn write_aws_config(dir: &Path, url: &str) -> anyhow::Result<()> {
     let mut config = format!("[profile demo-source]\nregion = us-east-1\nendpoint_url = {url}\n");
     for (name, account) in ACCOUNTS {
         config.push_str(&format!(
-            "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/cloudops-demo\nsource_profile = demo-source\n\
+            "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/ops\nsource_profile = demo-source\n\
              region = us-east-1\nendpoint_url = {url}\n"
         ));
     }
