@@ -47,7 +47,7 @@ pub fn principal_of(arn: &str) -> PrincipalContext {
 
 /// The IAM entity name in a principal ARN: the role of an assumed role, the user's last
 /// path segment.
-fn entity_name(principal: &PrincipalContext) -> Option<&str> {
+pub(crate) fn entity_name(principal: &PrincipalContext) -> Option<&str> {
     let resource = principal.arn.splitn(6, ':').nth(5)?;
     let parts: Vec<&str> = resource.split('/').collect();
     match principal.kind {

@@ -16,7 +16,7 @@ use cloudops_ports::{CallerIdentity, PermissionOracle, PortError, PortResult};
 use tokio::sync::Mutex;
 
 use crate::errors::port_error;
-use crate::permissions::{LocalPolicyOracle, principal_of};
+use crate::permissions::{LocalPolicyOracle, entity_name, principal_of};
 use crate::{AwsConfigFiles, sdk_config};
 
 /// Resource ARNs per simulation call (the API's limit is generous; smaller calls retry cheaper).
@@ -38,12 +38,8 @@ impl SimulatedPolicyOracle {
 /// The IAM principal to simulate: the role behind an assumed-role session, else the caller.
 pub fn policy_source_arn(identity: &CallerIdentity) -> String {
     let principal = principal_of(&identity.principal_arn);
-    match principal.kind {
-        PrincipalKind::AssumedRole => {
-            let resource = identity.principal_arn.splitn(6, ':').nth(5).unwrap_or_default();
-            let role = resource.split('/').nth(1).unwrap_or_default();
-            format!("arn:aws:iam::{}:role/{role}", identity.account_id)
-        }
+    match (principal.kind, entity_name(&principal)) {
+        (PrincipalKind::AssumedRole, Some(role)) => format!("arn:aws:iam::{}:role/{role}", identity.account_id),
         _ => identity.principal_arn.clone(),
     }
 }

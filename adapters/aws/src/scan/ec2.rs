@@ -38,12 +38,8 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
     Ok(all)
 }
 
-fn arn_of(ctx: &ScanContext, kind: &str, id: &str) -> Option<Arn> {
-    Arn::build(Some(&ctx.region), "ec2", Some(&ctx.account), &format!("{kind}/{id}")).ok()
-}
-
 fn depend(ctx: &ScanContext, out: &mut Vec<Dependency>, relation: Relation, kind: &str, id: Option<&str>) {
-    if let Some(arn) = id.and_then(|id| arn_of(ctx, kind, id)) {
+    if let Some(arn) = id.and_then(|id| ctx.ec2_arn(kind, id)) {
         out.push(Dependency { relation, arn });
     }
 }

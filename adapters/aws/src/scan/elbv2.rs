@@ -2,7 +2,7 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_elasticloadbalancingv2::Client;
-use cloudops_domain::{Arn, Dependency, Relation, Resource, ResourceKind, Tags, constraints};
+use cloudops_domain::{Dependency, Relation, Resource, ResourceKind, Tags, constraints};
 use cloudops_ports::PortResult;
 
 use super::{ScanContext, tags};
@@ -60,7 +60,7 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
                 .any(|a| a.key() == Some("deletion_protection.enabled") && a.value() == Some("true")),
         );
         for g in lb.security_groups() {
-            let arn = Arn::build(Some(&ctx.region), "ec2", Some(&ctx.account), &format!("security-group/{g}")).ok();
+            let arn = ctx.ec2_arn("security-group", g);
             r.dependencies.extend(arn.map(|arn| Dependency { relation: Relation::UsesSecurityGroup, arn }));
         }
         let mut targets = Vec::new();
@@ -83,7 +83,7 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
                 targets.push(serde_json::Value::from(id));
                 // Instance targets are `i-…`; IP and Lambda targets are recorded as data only.
                 if id.starts_with("i-")
-                    && let Ok(arn) = Arn::build(Some(&ctx.region), "ec2", Some(&ctx.account), &format!("instance/{id}"))
+                    && let Some(arn) = ctx.ec2_arn("instance", id)
                 {
                     r.dependencies.push(Dependency { relation: Relation::Target, arn });
                 }

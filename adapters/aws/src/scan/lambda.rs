@@ -2,7 +2,7 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_lambda::Client;
-use cloudops_domain::{Arn, Dependency, Relation, Resource, ResourceKind, constraints};
+use cloudops_domain::{Dependency, Relation, Resource, ResourceKind, constraints};
 use cloudops_ports::PortResult;
 use futures::{StreamExt, TryStreamExt};
 
@@ -49,7 +49,7 @@ async fn function(
     }
     if let Some(vpc) = f.vpc_config() {
         for id in vpc.subnet_ids() {
-            let arn = Arn::build(Some(&ctx.region), "ec2", Some(&ctx.account), &format!("subnet/{id}")).ok();
+            let arn = ctx.ec2_arn("subnet", id);
             r.dependencies.extend(arn.map(|arn| Dependency { relation: Relation::InNetwork, arn }));
         }
     }

@@ -107,6 +107,11 @@ impl ScanContext {
         })
     }
 
+    /// The ARN of an EC2-family resource of this account and region (`subnet`, `subnet-0abc`).
+    pub(crate) fn ec2_arn(&self, kind: &str, id: &str) -> Option<Arn> {
+        Arn::build(Some(&self.region), "ec2", Some(&self.account), &format!("{kind}/{id}")).ok()
+    }
+
     fn bad(&self, kind: ResourceKind, e: impl std::fmt::Display) -> PortError {
         self.error_text(kind.label(), e)
     }

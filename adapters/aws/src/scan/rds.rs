@@ -71,9 +71,7 @@ async fn instances(client: &Client, ctx: &ScanContext) -> PortResult<Vec<Resourc
                 .extend(db_arn(ctx, "cluster", cluster).map(|arn| Dependency { relation: Relation::MemberOf, arn }));
         }
         for g in db.vpc_security_groups() {
-            if let Some(arn) = g.vpc_security_group_id().and_then(|id| {
-                Arn::build(Some(&ctx.region), "ec2", Some(&ctx.account), &format!("security-group/{id}")).ok()
-            }) {
+            if let Some(arn) = g.vpc_security_group_id().and_then(|id| ctx.ec2_arn("security-group", id)) {
                 r.dependencies.push(Dependency { relation: Relation::UsesSecurityGroup, arn });
             }
         }
