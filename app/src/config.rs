@@ -13,6 +13,8 @@ use crate::AppError;
 pub struct Config {
     pub aws: AwsSection,
     pub server: ServerSection,
+    pub store: StoreSection,
+    pub backup: BackupSection,
 }
 
 /// Which AWS profiles and regions to sync. Empty `profiles` means every profile of the AWS
@@ -29,6 +31,55 @@ pub struct AwsSection {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSection {
     pub url: Option<String>,
+}
+
+/// Where the store's data key lives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStorage {
+    /// The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service).
+    #[default]
+    Keychain,
+    /// A 0600 file under the data dir: explicit opt-in for machines without a keychain.
+    File,
+}
+
+impl std::str::FromStr for KeyStorage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "keychain" => Ok(Self::Keychain),
+            "file" => Ok(Self::File),
+            other => Err(format!("key storage '{other}': use `keychain` or `file`")),
+        }
+    }
+}
+
+/// The local store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSection {
+    pub key_storage: KeyStorage,
+    /// A Qdrant server for the estate instead of the embedded store (scale-out option).
+    pub qdrant_url: Option<String>,
+}
+
+/// Backups of the local store: daily local snapshots, pushed to `s3_bucket` when set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupSection {
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: String,
+    /// The AWS profile whose credentials upload backups (default: AWS_PROFILE, else `default`).
+    pub profile: Option<String>,
+    /// Take a snapshot automatically once a day (after a sync).
+    pub daily: bool,
+}
+
+impl Default for BackupSection {
+    fn default() -> Self {
+        Self { s3_bucket: None, s3_prefix: "cloudops-backups".into(), profile: None, daily: true }
+    }
 }
 
 impl Config {
@@ -59,13 +110,18 @@ mod tests {
         let path = dir.path().join("c.toml");
         std::fs::write(
             &path,
-            "[aws]\nprofiles = [\"prod\"]\nregions = [\"eu-west-1\"]\n[server]\nurl = \"http://127.0.0.1:8080\"\n",
+            "[aws]\nprofiles = [\"prod\"]\nregions = [\"eu-west-1\"]\n[server]\nurl = \"http://127.0.0.1:8080\"\n\
+             [store]\nkey_storage = \"file\"\n[backup]\ns3_bucket = \"my-backups\"\n",
         )
         .unwrap();
         let c = Config::load(&path).unwrap();
         assert_eq!(c.aws.profiles, ["prod"]);
         assert_eq!(c.aws.regions[0].as_str(), "eu-west-1");
         assert_eq!(c.server.url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(c.store.key_storage, KeyStorage::File);
+        assert_eq!(c.backup.s3_bucket.as_deref(), Some("my-backups"));
+        assert_eq!(c.backup.s3_prefix, "cloudops-backups", "unset fields keep their defaults");
+        assert!(c.backup.daily);
     }
 
     #[test]
@@ -76,6 +132,7 @@ mod tests {
             ("[aws]\nregions = [\"oregon\"]\n", "not an AWS region code"),
             ("[aws]\nprofile = [\"x\"]\n", "unknown field `profile`"),
             ("[aws\n", "c.toml"),
+            ("[store]\nkey_storage = \"disk\"\n", "unknown variant `disk`"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = Config::load(&path).unwrap_err().to_string();

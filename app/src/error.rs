@@ -11,6 +11,12 @@ pub enum AppError {
     ConfigRead { path: PathBuf, source: std::io::Error },
     #[error("the config file {path} is invalid: {message}. See README.md#configuration for the format")]
     ConfigInvalid { path: PathBuf, message: String },
+    #[error("cannot read or write {path}: {source}. Check the permissions and free space of that directory")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the sync status file {path} cannot be read ({detail}); delete it, the next `cloudops sync` rewrites it")]
+    StatusCorrupt { path: PathBuf, detail: String },
+    #[error("the backup cannot be used: {0}")]
+    BackupInvalid(String),
     #[error(transparent)]
     Port(#[from] cloudops_ports::PortError),
 }

@@ -1,10 +1,14 @@
 //! The use cases of cloudops, generic over the ports, shared by the CLI, the desktop app and
 //! the server so that no app repeats logic. Apps only parse input, wire adapters and render.
 
+pub mod archive;
+pub mod backup;
 pub mod config;
 pub mod doctor;
 pub mod error;
+pub mod keys;
 pub mod paths;
+pub mod status;
 pub mod sync;
 
 pub use config::Config;

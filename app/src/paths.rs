@@ -15,6 +15,19 @@ pub struct AppPaths {
 }
 
 impl AppPaths {
+    /// The embedded store (one directory, two shards).
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+    /// Local encrypted snapshots of the store.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+    /// The opt-in key files (`key_storage = "file"`).
+    pub fn keys_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+
     pub fn resolve(data_dir: Option<PathBuf>, config_file: Option<PathBuf>) -> Result<Self, AppError> {
         let data_dir = match data_dir {
             Some(dir) => dir,

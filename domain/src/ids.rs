@@ -215,6 +215,10 @@ impl PointId {
     pub fn as_uuid(&self) -> Uuid {
         self.0
     }
+    /// The id read back from a store (which keeps it as a UUID).
+    pub fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
 }
 
 impl fmt::Display for PointId {

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod chat;
 mod classifier;
 mod clock;
@@ -22,6 +23,7 @@ mod secrets;
 
 pub use accounts::{AccountDirectory, CallerIdentity, Profile};
 pub use audit::{AuditEntry, AuditEvent, AuditLog, AuditVerification};
+pub use backup::BackupTarget;
 pub use chat::{ChatMessage, ChatStore, ConversationId};
 pub use classifier::{Classification, IntentClassifier};
 pub use clock::{Clock, SystemClock};

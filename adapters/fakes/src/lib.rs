@@ -2,8 +2,13 @@
 //! store's filter and idempotence rules, the embedder's determinism) so a use case tested
 //! against them behaves the same against the real adapters; the e2e tests use the real ones.
 
+mod chat;
+pub mod contract;
 mod embedder;
+mod secrets;
 mod store;
 
+pub use chat::MemoryChatStore;
 pub use embedder::HashEmbedder;
+pub use secrets::MemorySecretStore;
 pub use store::MemoryEstateStore;

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use cloudops_app::config::KeyStorage;
 
 /// cloudops: operate your AWS estate in plain words, with a plan you approve.
 #[derive(Debug, Parser)]
@@ -19,6 +20,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "CLOUDOPS_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Where the store's data key is kept: `keychain` (the OS keychain) or `file` (a 0600 file
+    /// in the data dir, for machines without a keychain). [default: from the config, else keychain]
+    #[arg(long, global = true, env = "CLOUDOPS_KEY_STORAGE", value_name = "KIND")]
+    pub key_storage: Option<KeyStorage>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -30,6 +36,43 @@ pub enum Command {
     /// Exits 1 when a check fails.
     Doctor {
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take an encrypted snapshot of the local store into the data dir's backups/ (kept 7
+    /// days) and push it to the [backup] s3_bucket of the config (kept 30 days by a lifecycle
+    /// rule cloudops sets on that prefix).
+    Backup {
+        /// Keep the snapshot local even when an S3 bucket is configured.
+        #[arg(long)]
+        no_push: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the local store with a backup: FILE, or `--from-s3 NAME|latest`, or the newest
+    /// local snapshot. Needs the data key that sealed the backup in the keychain.
+    Restore {
+        /// A backup file (store-YYYYMMDDTHHMMSSZ.cobk).
+        #[arg(conflicts_with = "from_s3")]
+        file: Option<PathBuf>,
+        /// A backup in the configured S3 bucket, by name, or `latest`.
+        #[arg(long, value_name = "NAME")]
+        from_s3: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the store's data key.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a new data key and re-encrypt every stored record with it; the old key is
+    /// removed from the keychain once nothing needs it.
+    Rotate {
         #[arg(long)]
         json: bool,
     },

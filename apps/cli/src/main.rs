@@ -3,12 +3,14 @@
 
 mod cli;
 mod render;
+mod store_cmds;
+mod stores;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, KeyCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,5 +49,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Command::Backup { no_push, json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let report = store_cmds::backup(&paths, &config, secrets.as_ref(), no_push).await?;
+            emit(json, &report, render::backup(&report))
+        }
+        Command::Restore { file, from_s3, json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let report = store_cmds::restore(&paths, &config, secrets.as_ref(), file, from_s3).await?;
+            let text = format!("restored {} files from {}\n", report.files, report.restored_from);
+            emit(json, &report, text)
+        }
+        Command::Key { command: KeyCommand::Rotate { json } } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let report = store_cmds::rotate(&paths, secrets.as_ref()).await?;
+            let text = format!(
+                "data key rotated to version {}: re-encrypted {} resources and {} chat messages\n",
+                report.key_version, report.resealed_resources, report.resealed_messages
+            );
+            emit(json, &report, text)
+        }
     }
+}
+
+/// Prints `value` as JSON or `text`, and succeeds.
+fn emit(json: bool, value: &impl serde::Serialize, text: String) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        print!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

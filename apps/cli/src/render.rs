@@ -33,3 +33,14 @@ pub fn doctor(report: &DoctorReport) -> String {
     }
     out
 }
+
+pub fn backup(report: &cloudops_app::backup::BackupReport) -> String {
+    let mut out = format!("backup {} ({} bytes) written to {}\n", report.name, report.bytes, report.path.display());
+    if let Some(to) = &report.pushed_to {
+        out.push_str(&format!("pushed to {to}\n"));
+    }
+    for name in &report.pruned {
+        out.push_str(&format!("removed local backup {name} (older than 7 days)\n"));
+    }
+    out
+}

@@ -11,17 +11,10 @@ use std::time::Instant;
 
 use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncRequest, sync};
 use cloudops_domain::ResourceKind;
-use cloudops_e2e::{Emulator, SyncWorld};
+use cloudops_e2e::{Emulator, SyncWorld, peak_rss_mib};
 use cloudops_ports::Profile;
 
 /// Peak resident set size of this process, from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 =
-        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 #[tokio::main]
 async fn main() {
     let size = std::env::args().nth(1).unwrap_or_else(|| "seed".into());

@@ -6,6 +6,8 @@ mod lambda;
 mod rds;
 mod s3;
 
+pub(crate) use s3::client as s3_client;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cloudops_domain::{

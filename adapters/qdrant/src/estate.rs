@@ -1,0 +1,211 @@
+//! [`EdgeEstateStore`]: the `aws_estate` shard behind the EstateStore port.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use async_trait::async_trait;
+use cloudops_domain::{PointId, Resource};
+use cloudops_ports::{EstateFilter, EstateStore, PortError, PortResult, ScoredResource, StoredResource};
+use qdrant_edge::{
+    NamedQuery, PayloadSchemaType, PointId as EdgePointId, QueryEnum, SearchRequest, WithPayloadInterface, WithVector,
+};
+
+use crate::estate_record::{dense, open_hash, open_resource, point_id, to_point};
+use crate::filter::{estate_filter, field};
+use crate::sealed::{self, SharedKeyRing};
+use crate::shard::{Shard, ShardSpec};
+
+/// The estate collection: 384-d cosine vectors for the real embedder; ids are the domain's
+/// deterministic [`PointId`]s; filter fields plain and indexed, everything naming a resource
+/// sealed with AES-256-GCM.
+#[derive(Debug, Clone)]
+pub struct EdgeEstateStore {
+    shard: Shard,
+    ring: SharedKeyRing,
+}
+
+const INDEXES: &[(&str, PayloadSchemaType)] = &[
+    (field::KIND, PayloadSchemaType::Keyword),
+    (field::ACCOUNT, PayloadSchemaType::Keyword),
+    (field::ALIAS, PayloadSchemaType::Keyword),
+    (field::REGION, PayloadSchemaType::Keyword),
+    (field::STATE, PayloadSchemaType::Keyword),
+    (field::TAGS, PayloadSchemaType::Keyword),
+    (field::TAG_KEYS, PayloadSchemaType::Keyword),
+];
+
+impl EdgeEstateStore {
+    /// The shard's directory name under the store directory.
+    pub const SHARD: &'static str = "aws_estate";
+
+    /// Opens (or creates) the estate shard under `store_dir` for vectors of `dimensions`.
+    pub fn open(store_dir: &Path, dimensions: usize, ring: SharedKeyRing) -> PortResult<Self> {
+        let spec = ShardSpec { name: Self::SHARD, dimensions, indexes: INDEXES };
+        Ok(Self { shard: Shard::open(store_dir, spec)?, ring })
+    }
+
+    /// Re-seals every record sealed by an older key with the ring's current key; returns how
+    /// many were re-sealed. Used by `cloudops key rotate`.
+    pub async fn reseal_stale(&self) -> PortResult<u64> {
+        let ring = self.ring.clone();
+        self.shard
+            .blocking(move |shard| {
+                let mut points = Vec::new();
+                for record in shard.scroll_all(None, true, true)? {
+                    let id = point_id(&record.id)?;
+                    let payload = record.payload.map(|p| p.0).unwrap_or_default();
+                    if !sealed::is_stale(&ring, &id.to_string(), payload.get(field::SEALED))? {
+                        continue;
+                    }
+                    let resource = open_resource(&ring, &id, &payload)?;
+                    let content_hash = open_hash(&ring, &id, &payload)?;
+                    let stored = StoredResource { resource, content_hash, vector: dense(record.vector) };
+                    points.push(to_point(&ring, &stored)?);
+                }
+                let count = points.len() as u64;
+                for batch in points.chunks(UPSERT_CHUNK) {
+                    shard.upsert(batch.to_vec())?;
+                }
+                Ok(count)
+            })
+            .await
+    }
+
+    /// Builds the HNSW index segments now (blocking, CPU-heavy for large estates).
+    pub async fn optimize(&self) -> PortResult<bool> {
+        self.shard.blocking(Shard::optimize).await
+    }
+
+    fn check_dimensions(&self, vector: &[f32]) -> PortResult<()> {
+        let want = self.shard.spec.dimensions;
+        if vector.len() == want {
+            Ok(())
+        } else {
+            Err(PortError::Invalid(format!(
+                "a {}-d vector for a store of {want}-d vectors: the embedding model changed; \
+                 move the store directory away and run `cloudops sync --full`",
+                vector.len()
+            )))
+        }
+    }
+}
+
+/// Points per engine update (the sync use case already batches by 100).
+const UPSERT_CHUNK: usize = 100;
+
+#[async_trait]
+impl EstateStore for EdgeEstateStore {
+    async fn upsert(&self, resources: Vec<StoredResource>) -> PortResult<()> {
+        let mut points = Vec::with_capacity(resources.len());
+        for stored in &resources {
+            self.check_dimensions(&stored.vector)?;
+            points.push(to_point(&self.ring, stored)?);
+        }
+        self.shard
+            .blocking(move |shard| {
+                for batch in points.chunks(UPSERT_CHUNK) {
+                    shard.upsert(batch.to_vec())?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get(&self, id: PointId) -> PortResult<Option<StoredResource>> {
+        let ring = self.ring.clone();
+        self.shard
+            .blocking(move |shard| {
+                let Some(record) = shard.retrieve(&[EdgePointId::Uuid(id.as_uuid())], true)?.pop() else {
+                    return Ok(None);
+                };
+                let payload = record.payload.map(|p| p.0).unwrap_or_default();
+                let resource = open_resource(&ring, &id, &payload)?;
+                let content_hash = open_hash(&ring, &id, &payload)?;
+                Ok(Some(StoredResource { resource, content_hash, vector: dense(record.vector) }))
+            })
+            .await
+    }
+
+    async fn search(&self, vector: &[f32], filter: &EstateFilter, limit: usize) -> PortResult<Vec<ScoredResource>> {
+        self.check_dimensions(vector)?;
+        let request = SearchRequest {
+            query: QueryEnum::Nearest(NamedQuery::default_dense(vector.to_vec())),
+            filter: estate_filter(filter)?,
+            params: None,
+            limit,
+            offset: 0,
+            with_payload: Some(WithPayloadInterface::Bool(true)),
+            with_vector: Some(WithVector::Bool(false)),
+            score_threshold: None,
+        };
+        let ring = self.ring.clone();
+        self.shard
+            .blocking(move |shard| {
+                shard
+                    .search(request)?
+                    .into_iter()
+                    .map(|p| {
+                        let id = point_id(&p.id)?;
+                        let payload = p.payload.map(|p| p.0).unwrap_or_default();
+                        Ok(ScoredResource { resource: open_resource(&ring, &id, &payload)?, score: p.score })
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn scan(&self, filter: &EstateFilter) -> PortResult<Vec<Resource>> {
+        let filter = estate_filter(filter)?;
+        let ring = self.ring.clone();
+        self.shard
+            .blocking(move |shard| {
+                shard
+                    .scroll_all(filter, true, false)?
+                    .into_iter()
+                    .map(|r| open_resource(&ring, &point_id(&r.id)?, &r.payload.map(|p| p.0).unwrap_or_default()))
+                    .collect()
+            })
+            .await
+    }
+
+    async fn count(&self, filter: &EstateFilter) -> PortResult<u64> {
+        let filter = estate_filter(filter)?;
+        self.shard.blocking(move |shard| Ok(shard.count(filter)? as u64)).await
+    }
+
+    async fn content_hashes(&self, scope: &EstateFilter) -> PortResult<Vec<(PointId, String)>> {
+        let filter = estate_filter(scope)?;
+        let ring = self.ring.clone();
+        self.shard
+            .blocking(move |shard| {
+                shard
+                    .scroll_all(filter, true, false)?
+                    .into_iter()
+                    .map(|r| {
+                        let id = point_id(&r.id)?;
+                        let hash = open_hash(&ring, &id, &r.payload.map(|p| p.0).unwrap_or_default())?;
+                        Ok((id, hash))
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn delete_missing(&self, scope: &EstateFilter, keep: &[PointId]) -> PortResult<u64> {
+        let filter = estate_filter(scope)?;
+        let keep: HashSet<PointId> = keep.iter().copied().collect();
+        self.shard
+            .blocking(move |shard| {
+                let mut gone = Vec::new();
+                for record in shard.scroll_all(filter, false, false)? {
+                    if !keep.contains(&point_id(&record.id)?) {
+                        gone.push(record.id);
+                    }
+                }
+                let count = gone.len() as u64;
+                shard.delete(gone)?;
+                Ok(count)
+            })
+            .await
+    }
+}

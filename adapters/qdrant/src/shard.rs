@@ -1,0 +1,215 @@
+//! One qdrant-edge shard on disk behind a lock, with the few operations the stores need.
+//!
+//! qdrant-edge is synchronous and its `flush` panics if another thread holds the WAL or the
+//! segment lock, so every write (update + flush) takes the lock exclusively and reads share
+//! it. Async callers go through [`Shard::blocking`], which runs the work on tokio's blocking
+//! pool.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use cloudops_ports::{PortError, PortResult};
+use qdrant_edge::{
+    CountRequest, CreateIndex, Distance, EdgeConfigBuilder, EdgeShard, EdgeVectorParamsBuilder, FieldIndexOperations,
+    Filter, JsonPath, OperationError, PayloadFieldSchema, PayloadSchemaType, PointId as EdgePointId,
+    PointInsertOperations, PointOperations, PointStructPersisted, Record, ScoredPoint, ScrollRequest, UpdateOperation,
+    WalOptions, WithPayloadInterface, WithVector,
+};
+
+/// How a shard is laid out: vector size and the payload fields to index.
+#[derive(Debug, Clone)]
+pub(crate) struct ShardSpec {
+    pub name: &'static str,
+    pub dimensions: usize,
+    pub indexes: &'static [(&'static str, PayloadSchemaType)],
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Shard {
+    inner: Arc<RwLock<EdgeShard>>,
+    /// Our exclusive lock on the shard directory, held while the shard is open.
+    _lock: Arc<std::fs::File>,
+    pub spec: ShardSpec,
+}
+
+/// The lock file of a shard directory (also skipped by backups).
+pub const LOCK_FILE: &str = "cloudops.lock";
+
+fn in_use(path: &Path) -> PortError {
+    PortError::Unavailable {
+        what: format!("the local store at {}", path.display()),
+        detail: "it is locked".into(),
+        hint: "another cloudops process has the store open; close it (desktop app, running sync) and retry".into(),
+    }
+}
+
+impl Shard {
+    /// Opens the shard at `dir/<spec.name>`, creating it when absent, and (re)creates its
+    /// payload indexes (qdrant-edge does not persist index definitions across opens).
+    pub fn open(dir: &Path, spec: ShardSpec) -> PortResult<Self> {
+        let path = dir.join(spec.name);
+        std::fs::create_dir_all(&path).map_err(|e| PortError::Unavailable {
+            what: "the local store".into(),
+            detail: format!("cannot create {}: {e}", path.display()),
+            hint: "check that the data directory is writable (--data-dir / CLOUDOPS_DATA_DIR)".into(),
+        })?;
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join(LOCK_FILE))
+            .map_err(|e| open_error(&path, &OperationError::service_error(e.to_string())))?;
+        lock.try_lock().map_err(|_| in_use(&path))?;
+        // qdrant-edge 0.7.2 never replays or truncates its WAL, but numbers every operation
+        // from it (a point ignores updates older than its version), so the WAL must stay. It
+        // grows with every write until the engine is upgraded (0.9 acknowledges on flush);
+        // small segments keep the preallocation down.
+        let wal_options = WalOptions {
+            segment_capacity: 4 * 1024 * 1024,
+            segment_queue_len: 0,
+            retain_closed: std::num::NonZeroUsize::MIN,
+        };
+        let config = EdgeConfigBuilder::new()
+            .vector("", EdgeVectorParamsBuilder::new(spec.dimensions, Distance::Cosine).build())
+            .wal_options(wal_options)
+            .build();
+        let shard = EdgeShard::load(&path, Some(config)).map_err(|e| open_error(&path, &e))?;
+        for (field, schema) in spec.indexes {
+            let field_name = JsonPath::try_from(*field)
+                .map_err(|()| PortError::Other(format!("invalid payload index path {field}")))?;
+            let op = UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(CreateIndex {
+                field_name,
+                field_schema: Some(PayloadFieldSchema::FieldType(*schema)),
+            }));
+            shard.update(op).map_err(|e| engine_error(spec.name, "create a payload index", &e))?;
+        }
+        shard.flush();
+        Ok(Self { inner: Arc::new(RwLock::new(shard)), _lock: Arc::new(lock), spec })
+    }
+
+    /// Runs `work` with the shard on the blocking pool.
+    pub async fn blocking<T, F>(&self, work: F) -> PortResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Shard) -> PortResult<T> + Send + 'static,
+    {
+        let shard = self.clone();
+        tokio::task::spawn_blocking(move || work(&shard))
+            .await
+            .map_err(|e| PortError::Other(format!("a store task failed: {e}")))?
+    }
+
+    fn read(&self) -> PortResult<std::sync::RwLockReadGuard<'_, EdgeShard>> {
+        self.inner.read().map_err(|_| PortError::Other("the store lock was poisoned by an earlier panic".into()))
+    }
+
+    fn write(&self) -> PortResult<std::sync::RwLockWriteGuard<'_, EdgeShard>> {
+        self.inner.write().map_err(|_| PortError::Other("the store lock was poisoned by an earlier panic".into()))
+    }
+
+    /// Applies `ops` in order and flushes them to disk before returning (durable on return).
+    pub fn apply(&self, ops: Vec<UpdateOperation>) -> PortResult<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let shard = self.write()?;
+        for op in ops {
+            shard.update(op).map_err(|e| engine_error(self.spec.name, "write", &e))?;
+        }
+        shard.flush();
+        Ok(())
+    }
+
+    pub fn upsert(&self, points: Vec<PointStructPersisted>) -> PortResult<()> {
+        self.apply(vec![UpdateOperation::PointOperation(PointOperations::UpsertPoints(
+            PointInsertOperations::PointsList(points),
+        ))])
+    }
+
+    pub fn delete(&self, ids: Vec<EdgePointId>) -> PortResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.apply(vec![UpdateOperation::PointOperation(PointOperations::DeletePoints { ids })])
+    }
+
+    pub fn retrieve(&self, ids: &[EdgePointId], with_vector: bool) -> PortResult<Vec<Record>> {
+        self.read()?
+            .retrieve(ids, Some(WithPayloadInterface::Bool(true)), Some(WithVector::Bool(with_vector)))
+            .map_err(|e| engine_error(self.spec.name, "read", &e))
+    }
+
+    pub fn search(&self, request: qdrant_edge::SearchRequest) -> PortResult<Vec<ScoredPoint>> {
+        self.read()?.search(request).map_err(|e| engine_error(self.spec.name, "search", &e))
+    }
+
+    pub fn count(&self, filter: Option<Filter>) -> PortResult<usize> {
+        self.read()?.count(CountRequest { filter, exact: true }).map_err(|e| engine_error(self.spec.name, "count", &e))
+    }
+
+    /// Every record matching `filter`, page by page.
+    pub fn scroll_all(&self, filter: Option<Filter>, with_payload: bool, with_vector: bool) -> PortResult<Vec<Record>> {
+        const PAGE: usize = 1_000;
+        let shard = self.read()?;
+        let mut out = Vec::new();
+        let mut offset = None;
+        loop {
+            let request = ScrollRequest {
+                offset,
+                limit: Some(PAGE),
+                filter: filter.clone(),
+                with_payload: Some(WithPayloadInterface::Bool(with_payload)),
+                with_vector: WithVector::Bool(with_vector),
+                order_by: None,
+            };
+            let (page, next) = shard.scroll(request).map_err(|e| engine_error(self.spec.name, "scan", &e))?;
+            out.extend(page);
+            match next {
+                Some(next) => offset = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Records matching `filter` ordered by an integer payload field, newest first.
+    pub fn latest(&self, filter: Filter, order_field: &str, limit: usize) -> PortResult<Vec<Record>> {
+        let key = JsonPath::try_from(order_field)
+            .map_err(|()| PortError::Other(format!("invalid order field {order_field}")))?;
+        let request = ScrollRequest {
+            offset: None,
+            limit: Some(limit.max(1)),
+            filter: Some(filter),
+            with_payload: Some(WithPayloadInterface::Bool(true)),
+            with_vector: WithVector::Bool(false),
+            order_by: Some(qdrant_edge::OrderByInterface::Struct(qdrant_edge::OrderBy {
+                key,
+                direction: Some(qdrant_edge::Direction::Desc),
+                start_from: None,
+            })),
+        };
+        let (records, _) = self.read()?.scroll(request).map_err(|e| engine_error(self.spec.name, "scan", &e))?;
+        Ok(records)
+    }
+
+    /// Builds the search index segments (HNSW) now; blocking, CPU-heavy at large sizes.
+    pub fn optimize(&self) -> PortResult<bool> {
+        let shard = self.write()?;
+        let changed = shard.optimize().map_err(|e| engine_error(self.spec.name, "optimize", &e))?;
+        shard.flush();
+        Ok(changed)
+    }
+}
+
+fn open_error(path: &Path, e: &OperationError) -> PortError {
+    let detail = e.to_string();
+    let hint = if detail.to_ascii_lowercase().contains("lock") {
+        "another cloudops process has the store open; close it (desktop app, running sync) and retry"
+    } else {
+        "if the store is damaged, restore it with `cloudops restore` or move the directory away and run `cloudops sync`"
+    };
+    PortError::Unavailable { what: format!("the local store at {}", path.display()), detail, hint: hint.into() }
+}
+
+pub(crate) fn engine_error(shard: &str, doing: &str, e: &OperationError) -> PortError {
+    PortError::Other(format!("the local store ({shard}) failed to {doing}: {e}"))
+}

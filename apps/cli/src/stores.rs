@@ -1,0 +1,49 @@
+//! Opening the local stores: the secret store chosen by config/flag, the data keys, the two
+//! qdrant-edge shards.
+
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context as _;
+use cloudops_app::config::KeyStorage;
+use cloudops_app::{AppPaths, Config, keys};
+use cloudops_keychain::{FileSecretStore, KeychainSecretStore};
+use cloudops_ports::SecretStore;
+use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeChatStore, EdgeEstateStore, SharedKeyRing};
+
+/// The secret store in effect; warns on stderr when it is the key file.
+pub fn secret_store(paths: &AppPaths, config: &Config, flag: Option<KeyStorage>) -> Box<dyn SecretStore> {
+    match flag.unwrap_or(config.store.key_storage) {
+        KeyStorage::Keychain => Box::new(KeychainSecretStore::default()),
+        KeyStorage::File => {
+            eprintln!("warning: {}", FileSecretStore::WARNING);
+            Box::new(FileSecretStore::new(paths.keys_dir()))
+        }
+    }
+}
+
+/// Whether the store directory already holds data (then a missing key is an error).
+pub fn store_has_data(paths: &AppPaths) -> bool {
+    paths.store_dir().join(EdgeEstateStore::SHARD).exists()
+}
+
+#[derive(Debug)]
+pub struct Stores {
+    pub estate: EdgeEstateStore,
+    pub chat: EdgeChatStore,
+}
+
+/// Opens both shards with `ring` (holding the store's lock until dropped).
+pub fn open_with(paths: &AppPaths, ring: SharedKeyRing) -> anyhow::Result<Stores> {
+    let dir = paths.store_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the store directory {}", dir.display()))?;
+    let estate = EdgeEstateStore::open(&dir, ESTATE_DIMENSIONS, ring.clone())?;
+    let chat = EdgeChatStore::open(&dir, ring)?;
+    Ok(Stores { estate, chat })
+}
+
+/// Loads (or creates) the data key, then opens both shards.
+pub async fn open(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<(Stores, SharedKeyRing)> {
+    let ring = keys::load_or_create(secrets, store_has_data(paths)).await?;
+    let ring: SharedKeyRing = Arc::new(RwLock::new(ring));
+    Ok((open_with(paths, ring.clone())?, ring))
+}

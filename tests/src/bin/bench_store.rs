@@ -1,0 +1,131 @@
+//! `cargo xtask bench store`: the embedded estate store (qdrant-edge, sealed payloads) at 10k
+//! and 100k resources: upsert throughput (batches of 100), filtered and unfiltered search
+//! p50/p99 through the EstateStore port (engine + decrypting the hits; no query embedding),
+//! on-disk size, reopen time and peak RSS.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use cloudops_crypto::{DataKey, KeyRing};
+use cloudops_domain::ResourceKind;
+use cloudops_domain::testing::resource_in;
+use cloudops_e2e::peak_rss_mib;
+use cloudops_fakes::contract::unit_vector;
+use cloudops_ports::{EstateFilter, EstateStore, StoredResource};
+use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeEstateStore, SharedKeyRing};
+
+const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
+const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
+const KINDS: [ResourceKind; 5] = [
+    ResourceKind::Ec2Instance,
+    ResourceKind::EbsVolume,
+    ResourceKind::RdsInstance,
+    ResourceKind::S3Bucket,
+    ResourceKind::LambdaFunction,
+];
+
+fn resource(i: usize) -> StoredResource {
+    let kind = KINDS[i % KINDS.len()];
+    let account = ACCOUNTS[(i / 5) % 3];
+    let region = REGIONS[(i / 15) % 3];
+    let mut r = resource_in(
+        kind,
+        &format!("svc-{i}-{account}"),
+        if i.is_multiple_of(4) { "stopped" } else { "running" },
+        account,
+        region,
+    );
+    r.tags.insert("env", ["prod", "staging", "dev"][i % 3]);
+    r.tags.insert("team", format!("team-{}", i % 12));
+    r.tags.insert("app", format!("app-{}", i % 40));
+    StoredResource { resource: r, content_hash: format!("{i:064x}"), vector: unit_vector(i as u64, ESTATE_DIMENSIONS) }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let meta = e.metadata().ok();
+                    match meta {
+                        Some(m) if m.is_dir() => dir_size(&e.path()),
+                        // Allocated blocks, not apparent size (mmap files are sparse).
+                        Some(m) => {
+                            use std::os::unix::fs::MetadataExt as _;
+                            m.blocks() * 512
+                        }
+                        None => 0,
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+async fn searches(store: &EdgeEstateStore, filter: impl Fn(usize) -> EstateFilter, n: usize) -> (f64, f64) {
+    let mut times = Vec::with_capacity(n);
+    for q in 0..n {
+        let vector = unit_vector(1_000_000 + q as u64, ESTATE_DIMENSIONS);
+        let filter = filter(q);
+        let start = Instant::now();
+        let hits = store.search(&vector, &filter, 10).await.expect("search");
+        times.push(start.elapsed());
+        assert!(!hits.is_empty(), "the benchmark filter matches resources");
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+async fn bench(size: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ring: SharedKeyRing = Arc::new(RwLock::new(KeyRing::new(DataKey::generate("store", 1), Vec::new())));
+    let store = EdgeEstateStore::open(dir.path(), ESTATE_DIMENSIONS, ring.clone()).expect("open");
+    let resources: Vec<StoredResource> = (0..size).map(resource).collect();
+    let start = Instant::now();
+    for batch in resources.chunks(100) {
+        store.upsert(batch.to_vec()).await.expect("upsert");
+    }
+    let upsert = start.elapsed();
+    println!(
+        "{size:>7} resources: upsert {:.1} s = {:.0} points/s (batches of 100, sealed, flushed per batch)",
+        upsert.as_secs_f64(),
+        size as f64 / upsert.as_secs_f64()
+    );
+    let filtered = |q: usize| EstateFilter {
+        accounts: vec![ACCOUNTS[q % 3].parse().unwrap()],
+        kinds: vec![KINDS[q % KINDS.len()]],
+        tags: vec![format!("env={}", ["prod", "staging", "dev"][q % 3]).parse().unwrap()],
+        ..Default::default()
+    };
+    let (p50, p99) = searches(&store, filtered, 300).await;
+    println!("         filtered search (account + type + tag, top 10): p50 {p50:.2} ms, p99 {p99:.2} ms");
+    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100).await;
+    println!("         unfiltered search (top 10):                     p50 {p50:.2} ms, p99 {p99:.2} ms");
+    drop(store);
+    println!("         on disk: {:.1} MiB", dir_size(dir.path()) as f64 / 1024.0 / 1024.0);
+    let start = Instant::now();
+    let store = EdgeEstateStore::open(dir.path(), ESTATE_DIMENSIONS, ring).expect("reopen");
+    let count = store.count(&EstateFilter::default()).await.expect("count");
+    println!("         reopen + count: {:.2} s ({count} resources)", start.elapsed().as_secs_f64());
+    assert_eq!(count, size as u64);
+}
+
+#[tokio::main]
+async fn main() {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
+    println!("estate store benchmark (qdrant-edge 0.7.2, {}-d vectors, AES-256-GCM payloads)", ESTATE_DIMENSIONS);
+    for size in sizes {
+        bench(size).await;
+    }
+    match peak_rss_mib() {
+        Some(mib) => println!("peak RSS: {mib:.0} MiB"),
+        None => println!("peak RSS: unavailable (no /proc)"),
+    }
+}

