@@ -25,6 +25,28 @@ pub enum Suite {
     },
 }
 
+/// Builds the workspace's test artifacts (a no-op after `cargo xtask test`) and returns the
+/// path of the bench binary `name` among them. Running it from there, rather than with
+/// `cargo run -p cloudops-e2e`, reuses the test build: a single-package build unifies features
+/// differently and would compile the AWS SDKs and the vector engine a second time.
+fn bench_binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .current_dir(root())
+        .status()
+        .context("cannot build the benchmarks")?;
+    if !status.success() {
+        bail!("building the benchmarks failed ({status})");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let binary = target.join("debug").join(name);
+    if !binary.is_file() {
+        bail!("{} was not built", binary.display());
+    }
+    Ok(binary)
+}
+
 pub fn run(suite: Suite) -> anyhow::Result<()> {
     match suite {
         Suite::Sync { size } => {
@@ -33,8 +55,8 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
             // A private emulator: the figures must not depend on what else is in a shared one.
             let emulator = Session::private(&work.path().join("emulator"))?;
             emulator.stop_on_ctrl_c()?;
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["run", "--quiet", "--package", "cloudops-e2e", "--bin", "bench-sync", "--", &size])
+            let status = Command::new(bench_binary("bench-sync")?)
+                .arg(&size)
                 .env("CLOUDOPS_EMULATOR_URL", &emulator.url)
                 .current_dir(root())
                 .status()
@@ -46,10 +68,8 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
         }
         Suite::Store { sizes } => {
             let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
-            let mut args = vec!["run", "--quiet", "--package", "cloudops-e2e", "--bin", "bench-store", "--"];
-            args.extend(sizes.iter().map(String::as_str));
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(&args)
+            let status = Command::new(bench_binary("bench-store")?)
+                .args(&sizes)
                 .current_dir(root())
                 .status()
                 .context("cannot run the store benchmark")?;

@@ -97,11 +97,15 @@ async fn bench(size: usize) {
         upsert.as_secs_f64(),
         size as f64 / upsert.as_secs_f64()
     );
-    let filtered = |q: usize| EstateFilter {
-        accounts: vec![ACCOUNTS[q % 3].parse().unwrap()],
-        kinds: vec![KINDS[q % KINDS.len()]],
-        tags: vec![format!("env={}", ["prod", "staging", "dev"][q % 3]).parse().unwrap()],
-        ..Default::default()
+    // Each query filters on the account, type and env tag of an existing resource.
+    let filtered = |q: usize| {
+        let r = resource(q.wrapping_mul(7919) % size).resource;
+        EstateFilter {
+            accounts: vec![r.account_id.clone()],
+            kinds: vec![r.kind],
+            tags: vec![format!("env={}", r.tags.get("env").unwrap_or_default()).parse().unwrap()],
+            ..Default::default()
+        }
     };
     let (p50, p99) = searches(&store, filtered, 300).await;
     println!("         filtered search (account + type + tag, top 10): p50 {p50:.2} ms, p99 {p99:.2} ms");
