@@ -39,6 +39,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sync the AWS estate into the local store: every profile (from --profile, else the
+    /// config's [aws] profiles, else every profile of the AWS config) and region (--region,
+    /// else the config's, else each profile's own). Unchanged resources are not re-embedded;
+    /// vanished ones are removed. Exits 1 when any account, region or service failed (the
+    /// others are still synced).
+    Sync {
+        /// An AWS profile to sync (repeatable).
+        #[arg(long = "profile", value_name = "PROFILE")]
+        profiles: Vec<String>,
+        /// A region to sync (repeatable).
+        #[arg(long = "region", value_name = "REGION")]
+        regions: Vec<cloudops_domain::Region>,
+        /// Rewrite and re-embed every resource, even unchanged ones.
+        #[arg(long)]
+        full: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The last sync of each (account, region, service): when it last succeeded, its error.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Take an encrypted snapshot of the local store into the data dir's backups/ (kept 7
     /// days) and push it to the [backup] s3_bucket of the config (kept 30 days by a lifecycle
     /// rule cloudops sets on that prefix).

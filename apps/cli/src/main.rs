@@ -5,6 +5,7 @@ mod cli;
 mod render;
 mod store_cmds;
 mod stores;
+mod sync_cmd;
 
 use std::process::ExitCode;
 
@@ -48,6 +49,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print!("{}", render::doctor(&report));
             }
             Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Sync { profiles, regions, full, json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let output = sync_cmd::run(&paths, &config, secrets.as_ref(), profiles, regions, full).await?;
+            let failed = output.report.failed > 0;
+            emit(json, &output, render::sync(&output))?;
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Status { json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let rows = sync_cmd::statuses(&paths, secrets.as_ref()).await?;
+            emit(json, &rows, render::status(&rows))
         }
         Command::Backup { no_push, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;

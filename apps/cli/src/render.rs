@@ -44,3 +44,52 @@ pub fn backup(report: &cloudops_app::backup::BackupReport) -> String {
     }
     out
 }
+
+pub fn sync(output: &crate::sync_cmd::SyncOutput) -> String {
+    let r = &output.report;
+    let mut out = format!(
+        "synced {} resources: {} written ({} embedded), {} unchanged, {} deleted; {} scopes failed\n",
+        r.resources, r.upserted, r.embedded, r.unchanged, r.deleted, r.failed
+    );
+    for s in r.statuses.iter().filter(|s| s.last_error.is_some()) {
+        let _ = writeln!(
+            out,
+            "  failed {} {} {}: {}",
+            s.profile,
+            s.region,
+            s.service,
+            s.last_error.as_deref().unwrap_or_default()
+        );
+    }
+    if let Some(name) = &output.backup {
+        let _ = writeln!(out, "daily backup {name} taken");
+    }
+    out
+}
+
+pub fn status(rows: &[cloudops_app::sync::SyncStatus]) -> String {
+    if rows.is_empty() {
+        return "no sync yet: run `cloudops sync`\n".into();
+    }
+    let mut out = format!(
+        "{:<16} {:<12} {:<15} {:<8} {:>9} {:<20} {}\n",
+        "PROFILE", "ACCOUNT", "REGION", "SERVICE", "RESOURCES", "LAST SUCCESS", "LAST ERROR"
+    );
+    for s in rows {
+        let account = s.account_id.as_ref().map(ToString::to_string).unwrap_or_else(|| "?".into());
+        let success =
+            s.last_success.map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string()).unwrap_or_else(|| "never".into());
+        let _ = writeln!(
+            out,
+            "{:<16} {:<12} {:<15} {:<8} {:>9} {:<20} {}",
+            s.profile,
+            account,
+            s.region,
+            s.service,
+            s.resources,
+            success,
+            s.last_error.as_deref().unwrap_or("-")
+        );
+    }
+    out
+}

@@ -1,0 +1,103 @@
+use std::sync::{Arc, Mutex, OnceLock};
+
+use async_trait::async_trait;
+use cloudops_ports::{Embedder, PortError, PortResult};
+use fastembed::{
+    InitOptionsUserDefined, Pooling, QuantizationMode, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+};
+
+use crate::files::{EmbedError, ModelFiles};
+
+/// Tokens per input: the model's sentence-transformers `max_seq_length`.
+const MAX_TOKENS: usize = 256;
+/// Texts per inference batch.
+pub const BATCH: usize = 32;
+
+/// all-MiniLM-L6-v2, 384-d, in-process. Cheap to clone (shares the session).
+#[derive(Clone)]
+pub struct MiniLmEmbedder {
+    model: Arc<Mutex<TextEmbedding>>,
+}
+
+impl std::fmt::Debug for MiniLmEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MiniLmEmbedder(all-MiniLM-L6-v2)")
+    }
+}
+
+/// onnxruntime is loaded once per process; the first path wins.
+fn load_runtime(files: &ModelFiles) -> Result<(), EmbedError> {
+    static LOADED: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = LOADED.get_or_init(|| {
+        let path = files.onnxruntime.display().to_string();
+        // Loads the library; sessions then use ort's default environment.
+        ort::init_from(&path).map(drop).map_err(|e| e.to_string())
+    });
+    result.clone().map_err(|detail| EmbedError::Runtime { path: files.onnxruntime.clone(), detail })
+}
+
+impl MiniLmEmbedder {
+    pub const MODEL_ID: &'static str = "sentence-transformers/all-MiniLM-L6-v2@int8-onnx";
+    pub const DIMENSIONS: usize = 384;
+
+    /// Loads the model from the installed files (see [`ModelFiles::discover`]).
+    pub fn load(files: &ModelFiles) -> Result<Self, EmbedError> {
+        files.check()?;
+        load_runtime(files)?;
+        let tokenizer = TokenizerFiles {
+            tokenizer_file: files.read("tokenizer.json")?,
+            config_file: files.read("config.json")?,
+            special_tokens_map_file: files.read("special_tokens_map.json")?,
+            tokenizer_config_file: files.read("tokenizer_config.json")?,
+        };
+        let model = UserDefinedEmbeddingModel::new(files.read("model.onnx")?, tokenizer)
+            .with_pooling(Pooling::Mean)
+            // The int8 graph carries its own (static) quantisation; fastembed's `Dynamic` mode
+            // would forbid batching.
+            .with_quantization(QuantizationMode::None);
+        let options = InitOptionsUserDefined::default().with_max_length(MAX_TOKENS);
+        let model =
+            TextEmbedding::try_new_from_user_defined(model, options).map_err(|e| EmbedError::Model(e.to_string()))?;
+        Ok(Self { model: Arc::new(Mutex::new(model)) })
+    }
+
+    /// Discovers the installed files and loads them.
+    pub fn discover() -> Result<Self, EmbedError> {
+        Self::load(&ModelFiles::discover()?)
+    }
+
+    /// Embeds on the calling thread (blocking).
+    pub fn embed_blocking(&self, texts: &[String]) -> PortResult<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut model =
+            self.model.lock().map_err(|_| PortError::Other("the embedding model was poisoned by a panic".into()))?;
+        let vectors =
+            model.embed(texts, Some(BATCH)).map_err(|e| PortError::Other(format!("embedding failed: {e}")))?;
+        Ok(vectors.into_iter().map(normalised).collect())
+    }
+}
+
+/// L2-normalised (the port's contract), whatever the model's last op did.
+fn normalised(v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 { v.into_iter().map(|x| x / norm).collect() } else { v }
+}
+
+#[async_trait]
+impl Embedder for MiniLmEmbedder {
+    fn dimension(&self) -> usize {
+        Self::DIMENSIONS
+    }
+    fn model_id(&self) -> &str {
+        Self::MODEL_ID
+    }
+    async fn embed(&self, texts: &[String]) -> PortResult<Vec<Vec<f32>>> {
+        let this = self.clone();
+        let texts = texts.to_vec();
+        tokio::task::spawn_blocking(move || this.embed_blocking(&texts))
+            .await
+            .map_err(|e| PortError::Other(format!("an embedding task failed: {e}")))?
+    }
+}

@@ -1,0 +1,67 @@
+//! The in-process MiniLM against the Python sentence-transformers model: every sentence of
+//! `fixtures/embeddings/` (queries, resource documents, unicode, one text longer than the
+//! 256-token window) within cosine 0.99 of the reference vector. The model files come from
+//! `cargo xtask setup`; without them this fails with the setup command in the message.
+
+use cloudops_embeddings::MiniLmEmbedder;
+use cloudops_ports::Embedder;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Reference {
+    sentences: Vec<Sentence>,
+}
+
+#[derive(Deserialize)]
+struct Sentence {
+    text: String,
+    vector: Vec<f32>,
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (na * nb)
+}
+
+fn reference() -> Reference {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/embeddings/reference.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("reference fixture")).expect("reference JSON")
+}
+
+#[tokio::test]
+async fn vectors_match_sentence_transformers() {
+    let embedder = MiniLmEmbedder::discover().unwrap_or_else(|e| panic!("{e}"));
+    let reference = reference();
+    assert!(reference.sentences.len() >= 30);
+    let texts: Vec<String> = reference.sentences.iter().map(|s| s.text.clone()).collect();
+    let vectors = embedder.embed(&texts).await.unwrap();
+    assert_eq!(vectors.len(), texts.len());
+    let mut worst = (1.0f32, String::new());
+    for (got, want) in vectors.iter().zip(&reference.sentences) {
+        assert_eq!(got.len(), 384);
+        let norm: f32 = got.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "vectors are L2-normalised (norm {norm})");
+        let c = cosine(got, &want.vector);
+        if c < worst.0 {
+            worst = (c, want.text.chars().take(60).collect());
+        }
+    }
+    eprintln!("lowest cosine vs sentence-transformers: {:.5} ({})", worst.0, worst.1);
+    assert!(worst.0 >= 0.99, "cosine {:.4} < 0.99 for {:?}", worst.0, worst.1);
+}
+
+#[tokio::test]
+async fn embedding_is_deterministic_and_batch_independent() {
+    let embedder = MiniLmEmbedder::discover().unwrap_or_else(|e| panic!("{e}"));
+    let texts: Vec<String> =
+        ["stop pg-instance-main1", "buckets in eu-west-1", "lambda order-webhook"].map(String::from).to_vec();
+    let together = embedder.embed(&texts).await.unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        let alone = embedder.embed(std::slice::from_ref(text)).await.unwrap();
+        assert!(cosine(&alone[0], &together[i]) > 0.9999, "batching changes {text}");
+    }
+    assert_eq!(embedder.embed(&texts).await.unwrap(), together, "same text, same vector");
+    assert!(embedder.embed(&[]).await.unwrap().is_empty());
+}

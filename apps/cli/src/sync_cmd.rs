@@ -1,0 +1,146 @@
+//! `cloudops sync` and `cloudops status`: the sync use case wired to the real adapters (AWS,
+//! the embedded store, MiniLM), with a progress bar on a terminal.
+
+use std::io::IsTerminal as _;
+
+use anyhow::Context as _;
+use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncPorts, SyncReport, SyncRequest, SyncStatus, sync};
+use cloudops_app::{AppPaths, Config, backup, status};
+use cloudops_aws::{AutoOracle, AwsAccounts, AwsConfigFiles, AwsEstateSource};
+use cloudops_domain::{Region, ResourceKind};
+use cloudops_embeddings::MiniLmEmbedder;
+use cloudops_ports::{AccountDirectory, Profile, SecretStore, SyncEvent, SyncSink, SystemClock};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::stores;
+
+/// Progress on stderr: a bar on a terminal, nothing otherwise (stdout stays clean for --json).
+struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Self { bar: None };
+        }
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} scopes · {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Self { bar: Some(bar) }
+    }
+}
+
+impl SyncSink for Progress {
+    fn event(&self, event: SyncEvent) {
+        let Some(bar) = &self.bar else { return };
+        match event {
+            SyncEvent::Started { target } => {
+                bar.inc_length(1);
+                bar.set_message(target);
+            }
+            SyncEvent::Page { target, kind, resources } => bar.set_message(format!("{target} {kind}: {resources}")),
+            SyncEvent::Finished { .. } => bar.inc(1),
+            SyncEvent::Failed { target, error } => {
+                bar.inc(1);
+                bar.println(format!("failed: {target}: {error}"));
+            }
+        }
+    }
+}
+
+/// Profiles: the flags, else the config's `[aws] profiles`, else every profile of the AWS
+/// config. Regions: the flags, else the config's, else each profile's own.
+async fn request(
+    config: &Config,
+    accounts: &AwsAccounts,
+    profiles: Vec<String>,
+    regions: Vec<Region>,
+    full: bool,
+) -> anyhow::Result<SyncRequest> {
+    let profiles: Vec<Profile> = if !profiles.is_empty() {
+        profiles.into_iter().map(Profile).collect()
+    } else if !config.aws.profiles.is_empty() {
+        config.aws.profiles.iter().cloned().map(Profile).collect()
+    } else {
+        accounts.profiles().await?
+    };
+    anyhow::ensure!(
+        !profiles.is_empty(),
+        "no AWS profile to sync: configure one with `aws configure`, pass --profile, or set AWS_CONFIG_FILE"
+    );
+    let regions = if regions.is_empty() { config.aws.regions.clone() } else { regions };
+    Ok(SyncRequest { profiles, regions, kinds: ResourceKind::ALL.to_vec(), concurrency: DEFAULT_CONCURRENCY, full })
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct SyncOutput {
+    #[serde(flatten)]
+    pub report: SyncReport,
+    /// The automatic daily snapshot taken after this sync, if one was due.
+    pub backup: Option<String>,
+}
+
+pub async fn run(
+    paths: &AppPaths,
+    config: &Config,
+    secrets: &dyn SecretStore,
+    profiles: Vec<String>,
+    regions: Vec<Region>,
+    full: bool,
+) -> anyhow::Result<SyncOutput> {
+    let files = AwsConfigFiles::default();
+    let accounts = AwsAccounts::new(files.clone());
+    let request = request(config, &accounts, profiles, regions, full).await?;
+    let embedder = MiniLmEmbedder::discover()?;
+    let (stores, ring) = stores::open(paths, secrets).await?;
+    let source = AwsEstateSource::new(files.clone());
+    let oracle = AutoOracle::new(files);
+    let progress = Progress::new();
+    let ports = SyncPorts {
+        accounts: &accounts,
+        source: &source,
+        oracle: &oracle,
+        store: &stores.estate,
+        embedder: &embedder,
+        clock: &SystemClock,
+        sink: &progress,
+    };
+    let report = sync(ports, &request).await?;
+    if let Some(bar) = &progress.bar {
+        bar.finish_and_clear();
+    }
+    let now = chrono::Utc::now();
+    let snapshot = {
+        let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let previous = status::load(&paths.data_dir, &ring)?;
+        status::save(&paths.data_dir, &ring, &status::merge(previous, &report.statuses))?;
+        if config.backup.daily && backup::is_due(&paths.backups_dir(), now)? {
+            Some(backup::seal_snapshot(&paths.store_dir(), &ring, now)?)
+        } else {
+            None
+        }
+    };
+    let backup = match snapshot {
+        Some(snapshot) => {
+            let target = crate::store_cmds::s3_target(config).await;
+            let target = target.as_ref().map(|t| t as &dyn cloudops_ports::BackupTarget);
+            let report = backup::backup(&paths.backups_dir(), snapshot, now, target)
+                .await
+                .context("the sync succeeded, but the daily backup failed")?;
+            Some(report.name)
+        }
+        None => None,
+    };
+    Ok(SyncOutput { report, backup })
+}
+
+pub async fn statuses(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<Vec<SyncStatus>> {
+    if !paths.data_dir.join(status::STATUS_FILE).exists() {
+        return Ok(Vec::new());
+    }
+    let ring = cloudops_app::keys::load(secrets).await?;
+    Ok(status::load(&paths.data_dir, &ring)?)
+}

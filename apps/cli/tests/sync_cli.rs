@@ -1,0 +1,114 @@
+//! `cloudops sync` / `status` on the real binary against moto, with the real embedded store
+//! and MiniLM: a seeded estate synced into the store, its status per (account, region,
+//! service), an unchanged re-sync that embeds nothing, the daily backup, and — the storage
+//! rule — no resource name or identifier in plaintext anywhere under the data dir afterwards.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cloudops_e2e::{AwsConfigPaths, Emulator};
+
+fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cloudops"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("CLOUDOPS_KEY_STORAGE", "file")
+        .env("AWS_CONFIG_FILE", &aws.config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials)
+        // The model files live in the developer's cache, not the test's HOME.
+        .env("CLOUDOPS_CACHE_DIR", cache_dir())
+        .output()
+        .expect("run cloudops")
+}
+
+fn cache_dir() -> std::path::PathBuf {
+    match std::env::var_os("CLOUDOPS_CACHE_DIR") {
+        Some(dir) => dir.into(),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cache"))
+            .join("cloudops"),
+    }
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+}
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sync_then_status_then_nothing_in_plaintext_at_rest() {
+    let emulator = Emulator::shared();
+    let (staging, prod) = (emulator.fresh_account(), emulator.fresh_account());
+    let manifest = emulator.seed("small", &[&staging, &prod]);
+    let home = tempfile::tempdir().unwrap();
+    let aws_dir = home.path().join("aws");
+    std::fs::create_dir(&aws_dir).unwrap();
+    let aws = emulator.write_aws_config_as(&aws_dir, "ops", &[("staging", &staging), ("prod", &prod)]);
+    let regions: Vec<String> =
+        manifest["regions"].as_array().unwrap().iter().map(|r| format!("--region={}", r.as_str().unwrap())).collect();
+    let mut args = vec!["sync", "--json", "--profile", "staging", "--profile", "prod"];
+    args.extend(regions.iter().map(String::as_str));
+
+    let first = json(&cloudops(&args, &aws, home.path()));
+    let seeded = manifest["resources"].as_array().unwrap();
+    assert_eq!(first["failed"], 0, "{first}");
+    assert!(first["resources"].as_u64().unwrap() as usize >= seeded.len(), "{first}");
+    assert_eq!(first["embedded"], first["upserted"]);
+    assert!(first["backup"].as_str().is_some_and(|b| b.starts_with("store-")), "the first sync takes the daily backup");
+
+    let status = json(&cloudops(&["status", "--json"], &aws, home.path()));
+    let rows = status.as_array().unwrap();
+    assert!(rows.len() >= 2 * regions.len() * 4, "one row per profile, region and service: {status}");
+    assert!(rows.iter().all(|r| r["last_success"].is_string() && r["last_error"].is_null()), "{status}");
+    assert!(rows.iter().any(|r| r["account_id"] == prod.as_str() && r["service"] == "rds"));
+
+    let again = json(&cloudops(&args, &aws, home.path()));
+    assert_eq!((again["embedded"].as_u64(), again["deleted"].as_u64()), (Some(0), Some(0)), "{again}");
+    assert!(again["backup"].is_null(), "one daily backup a day");
+
+    // Nothing that names a resource is on disk in plaintext (store, WAL, status, backups).
+    let plain: std::collections::HashSet<&str> = seeded
+        .iter()
+        .flat_map(|r| r["tags"].as_object().unwrap().values().filter_map(|v| v.as_str()))
+        .chain(seeded.iter().filter_map(|r| r["account_alias"].as_str()))
+        .collect();
+    let mut probes: Vec<&str> = Vec::new();
+    for r in seeded {
+        for key in ["name", "identifier"] {
+            if let Some(v) = r[key].as_str().filter(|v| v.len() >= 6 && !plain.contains(v)) {
+                probes.push(v);
+            }
+        }
+    }
+    assert!(probes.len() > 50, "enough probes: {}", probes.len());
+    let data = home.path().join("data/cloudops");
+    let files = files_under(&data);
+    assert!(files.iter().any(|(p, _)| p.contains("aws_estate")), "the store is under the data dir");
+    for (path, bytes) in &files {
+        for probe in &probes {
+            assert!(memchr::memmem::find(bytes, probe.as_bytes()).is_none(), "{probe} appears in plaintext in {path}");
+        }
+    }
+}
