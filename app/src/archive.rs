@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::AppError;
 
-fn io(path: &Path, e: std::io::Error) -> AppError {
+pub(crate) fn io(path: &Path, e: std::io::Error) -> AppError {
     AppError::Io { path: path.to_owned(), source: e }
 }
 

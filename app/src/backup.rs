@@ -16,7 +16,8 @@ use cloudops_crypto::{KeyRing, Sealed};
 use cloudops_ports::BackupTarget;
 use serde::{Deserialize, Serialize};
 
-use crate::{AppError, archive};
+use crate::AppError;
+use crate::archive::{self, io};
 
 const MAGIC: &[u8] = b"CLOUDOPS-BACKUP 1\n";
 const PREFIX: &str = "store-";
@@ -97,10 +98,6 @@ pub fn open_snapshot(bytes: &[u8], ring: &KeyRing) -> Result<zeroize::Zeroizing<
     ring.open(&format!("backup/{}", header.name), &sealed)
         .map(zeroize::Zeroizing::new)
         .map_err(|e| invalid(format!("{e} (backups open only with the data key that sealed them)")))
-}
-
-fn io(path: &Path, e: std::io::Error) -> AppError {
-    AppError::Io { path: path.to_owned(), source: e }
 }
 
 /// Writes `bytes` as `dir/name` atomically (0600 where supported).

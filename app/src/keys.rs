@@ -72,11 +72,19 @@ fn ring_of(mut keys: Vec<DataKey>) -> KeyRing {
     KeyRing::new(current, keys)
 }
 
+/// The keys saved in the SecretStore, current first; `None` when there are none.
+async fn saved_keys(secrets: &dyn SecretStore) -> Result<Option<Vec<DataKey>>, AppError> {
+    match secrets.get(KEYS_SECRET).await? {
+        Some(bytes) => decode(&Zeroizing::new(bytes)).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The key ring of the store. When the keychain has none: a new key if the store holds no
 /// data yet (`store_has_data` false), else an error — a new key could not read the old data.
 pub async fn load_or_create(secrets: &dyn SecretStore, store_has_data: bool) -> Result<KeyRing, AppError> {
-    if let Some(bytes) = secrets.get(KEYS_SECRET).await? {
-        return Ok(ring_of(decode(&Zeroizing::new(bytes))?));
+    if let Some(keys) = saved_keys(secrets).await? {
+        return Ok(ring_of(keys));
     }
     if store_has_data {
         return Err(AppError::Port(PortError::NotFound(format!(
@@ -91,21 +99,20 @@ pub async fn load_or_create(secrets: &dyn SecretStore, store_has_data: bool) -> 
 
 /// The key ring, which must exist (restoring a backup needs the key that sealed it).
 pub async fn load(secrets: &dyn SecretStore) -> Result<KeyRing, AppError> {
-    let bytes = secrets.get(KEYS_SECRET).await?.ok_or_else(|| {
+    let keys = saved_keys(secrets).await?.ok_or_else(|| {
         AppError::Port(PortError::NotFound(format!(
             "the store's data key (keychain entry `{KEYS_SECRET}`); a backup opens only with the key that \
              sealed it: restore that entry to the keychain first. It"
         )))
     })?;
-    Ok(ring_of(decode(&Zeroizing::new(bytes))?))
+    Ok(ring_of(keys))
 }
 
 /// Step 1 of a rotation: a new current key (next version), older keys kept. Returns the ring.
 pub async fn begin_rotation(secrets: &dyn SecretStore) -> Result<KeyRing, AppError> {
-    let bytes = secrets.get(KEYS_SECRET).await?.ok_or_else(|| {
+    let keys = saved_keys(secrets).await?.ok_or_else(|| {
         AppError::Port(PortError::NotFound(format!("a data key to rotate (keychain entry `{KEYS_SECRET}`)")))
     })?;
-    let keys = decode(&Zeroizing::new(bytes))?;
     let next = DataKey::generate(KEY_ID, keys.iter().map(|k| k.version).max().unwrap_or(0) + 1);
     let mut all: Vec<&DataKey> = vec![&next];
     all.extend(keys.iter());

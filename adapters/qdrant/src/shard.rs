@@ -58,7 +58,7 @@ impl Shard {
             .truncate(false)
             .write(true)
             .open(path.join(LOCK_FILE))
-            .map_err(|e| open_error(&path, &OperationError::service_error(e.to_string())))?;
+            .map_err(|e| open_error(&path, &e))?;
         lock.try_lock().map_err(|_| in_use(&path))?;
         // qdrant-edge 0.7.2 never replays or truncates its WAL, but numbers every operation
         // from it (a point ignores updates older than its version), so the WAL must stay. It
@@ -200,14 +200,14 @@ impl Shard {
     }
 }
 
-fn open_error(path: &Path, e: &OperationError) -> PortError {
-    let detail = e.to_string();
-    let hint = if detail.to_ascii_lowercase().contains("lock") {
-        "another cloudops process has the store open; close it (desktop app, running sync) and retry"
-    } else {
-        "if the store is damaged, restore it with `cloudops restore` or move the directory away and run `cloudops sync`"
-    };
-    PortError::Unavailable { what: format!("the local store at {}", path.display()), detail, hint: hint.into() }
+fn open_error(path: &Path, e: &dyn std::fmt::Display) -> PortError {
+    PortError::Unavailable {
+        what: format!("the local store at {}", path.display()),
+        detail: e.to_string(),
+        hint: "if the store is damaged, restore it with `cloudops restore` or move the directory away and run \
+               `cloudops sync`"
+            .into(),
+    }
 }
 
 pub(crate) fn engine_error(shard: &str, doing: &str, e: &OperationError) -> PortError {

@@ -55,7 +55,7 @@ pub async fn restore(
     file: Option<PathBuf>,
     from_s3: Option<String>,
 ) -> anyhow::Result<RestoreReport> {
-    let ring = keys::load(secrets).await?;
+    let ring = Arc::new(RwLock::new(keys::load(secrets).await?));
     let (source, bytes) = match (file, from_s3) {
         (Some(file), _) => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read the backup {}", file.display()))?;
@@ -84,8 +84,9 @@ pub async fn restore(
     };
     if stores::store_has_data(paths) {
         // Refuse while another process has the store open (opening takes its lock).
-        drop(stores::open_with(paths, Arc::new(RwLock::new(keys::load(secrets).await?)))?);
+        drop(stores::open_with(paths, ring.clone())?);
     }
+    let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
     let files = backup::restore(&bytes, &ring, &paths.store_dir())?;
     Ok(RestoreReport { restored_from: source, files })
 }

@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use cloudops_e2e::{AwsConfigPaths, Emulator};
 
 fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
+    let model = cloudops_embeddings::ModelFiles::discover().unwrap_or_else(|e| panic!("{e}"));
     Command::new(env!("CARGO_BIN_EXE_cloudops"))
         .args(args)
         .env_clear()
@@ -20,19 +21,10 @@ fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
         .env("AWS_CONFIG_FILE", &aws.config)
         .env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials)
         // The model files live in the developer's cache, not the test's HOME.
-        .env("CLOUDOPS_CACHE_DIR", cache_dir())
+        .env("CLOUDOPS_MODEL_DIR", &model.model_dir)
+        .env("ORT_DYLIB_PATH", &model.onnxruntime)
         .output()
         .expect("run cloudops")
-}
-
-fn cache_dir() -> std::path::PathBuf {
-    match std::env::var_os("CLOUDOPS_CACHE_DIR") {
-        Some(dir) => dir.into(),
-        None => std::env::var_os("XDG_CACHE_HOME")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cache"))
-            .join("cloudops"),
-    }
 }
 
 fn json(out: &Output) -> serde_json::Value {
