@@ -7,6 +7,7 @@ pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod keys;
+pub mod lookup;
 pub mod paths;
 pub mod status;
 pub mod sync;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod iam;
 pub mod ids;
 pub mod intent;
+pub mod lookup;
 mod newtype;
 pub mod plan;
 pub mod playbook;

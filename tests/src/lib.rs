@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use cloudops_domain::AccountId;
 
+pub mod lookup_store;
+
 /// A running AWS emulator (moto) reachable over HTTP.
 #[derive(Debug)]
 pub struct Emulator {

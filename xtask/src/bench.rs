@@ -23,28 +23,13 @@ pub enum Suite {
         #[arg(default_values_t = [10_000usize, 100_000])]
         sizes: Vec<usize>,
     },
-}
-
-/// Builds the workspace's test artifacts (a no-op after `cargo xtask test`) and returns the
-/// path of the bench binary `name` among them. Running it from there, rather than with
-/// `cargo run -p cloudops-e2e`, reuses the test build: a single-package build unifies features
-/// differently and would compile the AWS SDKs and the vector engine a second time.
-fn bench_binary(name: &str) -> anyhow::Result<std::path::PathBuf> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--workspace", "--no-run", "--quiet"])
-        .current_dir(root())
-        .status()
-        .context("cannot build the benchmarks")?;
-    if !status.success() {
-        bail!("building the benchmarks failed ({status})");
-    }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root().join("target"));
-    let binary = target.join("debug").join(name);
-    if !binary.is_file() {
-        bail!("{} was not built", binary.display());
-    }
-    Ok(binary)
+    /// The lookup engine: MiniLM sentences/s (batch 32), name-index build time, query
+    /// latency p50/p99 including the query embedding at 10k and 100k resources, peak RSS.
+    Lookup {
+        /// Estate sizes to measure.
+        #[arg(default_values_t = [10_000usize, 100_000])]
+        sizes: Vec<usize>,
+    },
 }
 
 pub fn run(suite: Suite) -> anyhow::Result<()> {
@@ -55,7 +40,7 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
             // A private emulator: the figures must not depend on what else is in a shared one.
             let emulator = Session::private(&work.path().join("emulator"))?;
             emulator.stop_on_ctrl_c()?;
-            let status = Command::new(bench_binary("bench-sync")?)
+            let status = Command::new(crate::cargo::workspace_binary("bench-sync")?)
                 .arg(&size)
                 .env("CLOUDOPS_EMULATOR_URL", &emulator.url)
                 .current_dir(root())
@@ -66,17 +51,24 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Suite::Store { sizes } => {
-            let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
-            let status = Command::new(bench_binary("bench-store")?)
-                .args(&sizes)
-                .current_dir(root())
-                .status()
-                .context("cannot run the store benchmark")?;
-            if !status.success() {
-                bail!("the store benchmark failed ({status})");
-            }
-            Ok(())
+        Suite::Store { sizes } => run_sized("bench-store", &sizes),
+        Suite::Lookup { sizes } => {
+            crate::models::setup()?;
+            run_sized("bench-lookup", &sizes)
         }
     }
+}
+
+/// Runs bench binary `name` with estate sizes as its arguments.
+fn run_sized(name: &str, sizes: &[usize]) -> anyhow::Result<()> {
+    let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
+    let status = Command::new(crate::cargo::workspace_binary(name)?)
+        .args(&sizes)
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot run {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
 }

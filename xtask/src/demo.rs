@@ -13,6 +13,8 @@ const ACCOUNTS: [(&str, &str); 2] = [("staging", "111122223333"), ("production",
 pub fn run() -> anyhow::Result<()> {
     let work = tempfile::Builder::new().prefix("cloudops-demo-").tempdir().context("cannot create a temp dir")?;
     crate::emulator::setup("moto")?;
+    crate::models::setup()?;
+    let bin = crate::cargo::workspace_binary("cloudops")?;
     let emulator = Session::private(&work.path().join("emulator"))?;
     emulator.stop_on_ctrl_c()?;
 
@@ -28,10 +30,19 @@ pub fn run() -> anyhow::Result<()> {
 
     step("3. `cloudops doctor`: each profile reaches its own account, named by its IAM alias");
     let data_dir = work.path().join("data");
-    let data = data_dir.to_string_lossy();
-    cloudops(&aws_dir, &["--data-dir", &data, "doctor"])?;
+    let cloudops = |args: &[&str]| cloudops(&bin, &aws_dir, &data_dir, args);
+    cloudops(&["doctor"])?;
     step("   … and as JSON for scripts (`cloudops doctor --json`)");
-    cloudops(&aws_dir, &["--data-dir", &data, "doctor", "--json"])?;
+    cloudops(&["doctor", "--json"])?;
+
+    step("4. `cloudops sync`: every account x region x service into the local encrypted store");
+    cloudops(&["sync"])?;
+    step("5. `cloudops status`: what each (account, region, service) last synced");
+    cloudops(&["status"])?;
+    step("6. `cloudops search`: names, typos, filters in words — resolved on this machine only");
+    cloudops(&["search", "pg-main"])?;
+    cloudops(&["search", "stopped", "instances", "in", "production"])?;
+    cloudops(&["search", "--json", "--limit", "3", "web", "servers", "in", "staging"])?;
 
     step("Done. The emulator this demo started is stopped now.");
     Ok(())
@@ -58,11 +69,14 @@ fn write_aws_config(dir: &Path, url: &str) -> anyhow::Result<()> {
 
 /// Runs the real `cloudops` binary with the demo's AWS config and the user's own config
 /// ignored (it only points at the demo's files).
-fn cloudops(aws_dir: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args(["run", "--quiet", "--package", "cloudops-cli", "--bin", "cloudops", "--"])
+fn cloudops(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let mut cmd = Command::new(bin);
+    cmd.arg("--data-dir")
+        .arg(data_dir)
         .args(args)
         .current_dir(root())
+        // The demo's store keys live in a file in its temp dir, not in the user's keychain.
+        .env("CLOUDOPS_KEY_STORAGE", "file")
         .env("AWS_CONFIG_FILE", aws_dir.join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", aws_dir.join("credentials"))
         .env("CLOUDOPS_CONFIG", aws_dir.join("cloudops.toml"))

@@ -51,7 +51,10 @@ pub enum Action {
 }
 
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
+    // At run time first: `cargo run` says where this checkout is, even when the binary was
+    // built from another checkout sharing the target dir.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    PathBuf::from(manifest).parent().expect("xtask/ has a parent").to_path_buf()
 }
 
 /// Runs `emulator.sh ARGS`, returning its stdout (stderr passes through).

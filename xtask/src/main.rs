@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's own commands. See `cargo xtask --help`.
 
 mod bench;
+mod cargo;
 mod demo;
 mod emulator;
 mod keychain;
@@ -37,7 +38,7 @@ enum Task {
     },
     /// Start the emulator, seed a small estate and show what cloudops can do with it.
     Demo,
-    /// Run a benchmark and print its figures: `sync [--size seed|small]`.
+    /// Run a benchmark and print its figures: `sync`, `store`, `lookup`.
     Bench {
         #[command(subcommand)]
         suite: bench::Suite,

@@ -1,19 +1,12 @@
 //! `cargo xtask test`: what CI runs.
 
-use std::process::Command;
-
 use anyhow::{Context, bail};
 
-use crate::emulator::{Session, root};
+use crate::emulator::Session;
 
 fn cargo(args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
     eprintln!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .envs(envs.iter().copied())
-        .current_dir(root())
-        .status()
-        .context("cannot run cargo")?;
+    let status = crate::cargo::command().args(args).envs(envs.iter().copied()).status().context("cannot run cargo")?;
     if !status.success() {
         bail!("`cargo {}` failed", args.join(" "));
     }

@@ -55,7 +55,13 @@ impl MiniLmEmbedder {
             // The int8 graph carries its own (static) quantisation; fastembed's `Dynamic` mode
             // would forbid batching.
             .with_quantization(QuantizationMode::None);
-        let options = InitOptionsUserDefined::default().with_max_length(MAX_TOKENS);
+        let options = InitOptionsUserDefined::default()
+            .with_max_length(MAX_TOKENS)
+            // onnxruntime's worker threads busy-wait after each run by default: on a 2-core
+            // machine they steal the CPU from whatever runs next (the vector search right
+            // after a query's embedding, the store writes during sync).
+            .with_session_config("session.intra_op.allow_spinning", "0")
+            .with_session_config("session.inter_op.allow_spinning", "0");
         let model =
             TextEmbedding::try_new_from_user_defined(model, options).map_err(|e| EmbedError::Model(e.to_string()))?;
         Ok(Self { model: Arc::new(Mutex::new(model)) })
@@ -73,9 +79,20 @@ impl MiniLmEmbedder {
         }
         let mut model =
             self.model.lock().map_err(|_| PortError::Other("the embedding model was poisoned by a panic".into()))?;
-        let vectors =
-            model.embed(texts, Some(BATCH)).map_err(|e| PortError::Other(format!("embedding failed: {e}")))?;
-        Ok(vectors.into_iter().map(normalised).collect())
+        // A batch is padded to its longest text, so batches of similar lengths waste far less
+        // compute: embed in length order, answer in input order.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(BATCH) {
+            let inputs: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
+            let vectors =
+                model.embed(inputs, Some(BATCH)).map_err(|e| PortError::Other(format!("embedding failed: {e}")))?;
+            for (&i, vector) in batch.iter().zip(vectors) {
+                out[i] = normalised(vector);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -159,11 +159,12 @@ impl EstateStore for EdgeEstateStore {
         let ring = self.ring.clone();
         self.shard
             .blocking(move |shard| {
-                shard
-                    .scroll_all(filter, true, false)?
-                    .into_iter()
-                    .map(|r| open_resource(&ring, &point_id(&r.id)?, &r.payload.map(|p| p.0).unwrap_or_default()))
-                    .collect()
+                let mut out = Vec::new();
+                shard.scroll_each(filter, true, false, |r| {
+                    out.push(open_resource(&ring, &point_id(&r.id)?, &r.payload.map(|p| p.0).unwrap_or_default())?);
+                    Ok(())
+                })?;
+                Ok(out)
             })
             .await
     }

@@ -149,9 +149,25 @@ impl Shard {
 
     /// Every record matching `filter`, page by page.
     pub fn scroll_all(&self, filter: Option<Filter>, with_payload: bool, with_vector: bool) -> PortResult<Vec<Record>> {
+        let mut out = Vec::new();
+        self.scroll_each(filter, with_payload, with_vector, |record| {
+            out.push(record);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `each` on every record matching `filter`, a page at a time (only one page of
+    /// raw records is in memory at once).
+    pub fn scroll_each(
+        &self,
+        filter: Option<Filter>,
+        with_payload: bool,
+        with_vector: bool,
+        mut each: impl FnMut(Record) -> PortResult<()>,
+    ) -> PortResult<()> {
         const PAGE: usize = 1_000;
         let shard = self.read()?;
-        let mut out = Vec::new();
         let mut offset = None;
         loop {
             let request = ScrollRequest {
@@ -163,10 +179,10 @@ impl Shard {
                 order_by: None,
             };
             let (page, next) = shard.scroll(request).map_err(|e| engine_error(self.spec.name, "scan", &e))?;
-            out.extend(page);
+            page.into_iter().try_for_each(&mut each)?;
             match next {
                 Some(next) => offset = Some(next),
-                None => return Ok(out),
+                None => return Ok(()),
             }
         }
     }

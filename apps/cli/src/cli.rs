@@ -62,6 +62,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find resources of the synced estate by name, identifier, ARN or description, with
+    /// filters in words: "pg-main", "stopped databases in production", "web servers in
+    /// oregon tagged team=data". Runs on this machine only; exact names and ids rank first,
+    /// then near names (typos, parts), then similar descriptions. When several resources fit
+    /// equally well the answer says it is ambiguous and lists them all.
+    Search {
+        /// What to look for (several words form one query).
+        #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+        text: Vec<String>,
+        /// How many candidates to show (all tied best candidates are always shown).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+        #[arg(long)]
+        json: bool,
+    },
     /// Take an encrypted snapshot of the local store into the data dir's backups/ (kept 7
     /// days) and push it to the [backup] s3_bucket of the config (kept 30 days by a lifecycle
     /// rule cloudops sets on that prefix).

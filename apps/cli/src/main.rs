@@ -3,6 +3,7 @@
 
 mod cli;
 mod render;
+mod search_cmd;
 mod store_cmds;
 mod stores;
 mod sync_cmd;
@@ -63,6 +64,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
             let rows = sync_cmd::statuses(&paths, secrets.as_ref()).await?;
             emit(json, &rows, render::status(&rows))
+        }
+        Command::Search { text, limit, json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let result = search_cmd::run(&paths, secrets.as_ref(), &text.join(" "), usize::from(limit)).await?;
+            emit(json, &search_cmd::SearchOutput::from(&result), search_cmd::render(&result))
         }
         Command::Backup { no_push, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;

@@ -80,6 +80,34 @@ fn sync_then_status_then_nothing_in_plaintext_at_rest() {
     assert_eq!((again["embedded"].as_u64(), again["deleted"].as_u64()), (Some(0), Some(0)), "{again}");
     assert!(again["backup"].is_null(), "one daily backup a day");
 
+    // `cloudops search` on what was synced: the seeded name collision is ambiguous and both
+    // resources are listed (the --json shape is a public interface); an account word picks one.
+    let found = json(&cloudops(&["search", "--json", "pg-instance-main1"], &aws, home.path()));
+    let mut keys: Vec<&str> = found.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["ambiguous", "candidates", "filters", "query"], "{found}");
+    assert_eq!(found["query"], "pg-instance-main1");
+    assert_eq!(found["ambiguous"], true, "{found}");
+    let candidates = found["candidates"].as_array().unwrap();
+    let accounts: std::collections::HashSet<&str> =
+        candidates.iter().take(2).map(|c| c["account_id"].as_str().unwrap()).collect();
+    assert_eq!(accounts, [staging.as_str(), prod.as_str()].into_iter().collect(), "{found}");
+    let mut fields: Vec<&str> = candidates[0].as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["account_alias", "account_id", "arn", "identifier", "name", "region", "resource_type", "score", "state"],
+        "{found}"
+    );
+    assert_eq!(candidates[0]["resource_type"], "rds_instance");
+    let picked = json(&cloudops(&["search", "--json", "pg-instnce-main1", prod.as_str()], &aws, home.path()));
+    assert_eq!(picked["ambiguous"], false, "{picked}");
+    assert_eq!(picked["candidates"][0]["account_id"], prod.as_str(), "{picked}");
+    assert_eq!(picked["filters"]["accounts"], serde_json::json!([prod.as_str()]), "{picked}");
+    let table = cloudops(&["search", "pg-instance-main1"], &aws, home.path());
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("ambiguous: 2 resources"), "{table}");
+
     // Nothing that names a resource is on disk in plaintext (store, WAL, status, backups).
     let plain: std::collections::HashSet<&str> = seeded
         .iter()

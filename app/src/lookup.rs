@@ -1,0 +1,196 @@
+//! The lookup use case: a prompt → ranked resources of the user's estate, with a verdict.
+//!
+//! [`Lookup::open`] decrypts every stored resource once and builds the in-memory
+//! [`NameIndex`] (names, identifiers and ARNs are sealed at rest, so no text index over them
+//! ever touches the disk). [`Lookup::search`] parses the prompt into filters and name words,
+//! matches names in memory, asks the store for vector neighbours of the prompt under the same
+//! filters (unless a name or id matched exactly), and fuses both.
+
+use cloudops_domain::lookup::{
+    AccountName, NameIndex, NameQuery, ParsedQuery, Ranking, Suggestion, Verdict, fuse, index::resource_score, matches,
+    parse,
+};
+use cloudops_domain::{Filters, Resource};
+use cloudops_ports::{Embedder, EstateFilter, EstateStore};
+
+use crate::AppError;
+
+/// Vector neighbours fetched per query (before fusion).
+const NEIGHBOURS: usize = 30;
+
+/// A prompt's answer: what was understood and the ranked candidates.
+#[derive(Debug, Clone)]
+pub struct LookupResult {
+    pub query: String,
+    pub parsed: ParsedQuery,
+    pub ranking: Ranking,
+}
+
+/// The in-memory lookup state of one store.
+#[derive(Debug)]
+pub struct Lookup {
+    index: NameIndex,
+    accounts: Vec<AccountName>,
+}
+
+/// The store filter equivalent to the prompt's filters.
+pub fn estate_filter(f: &Filters) -> EstateFilter {
+    EstateFilter {
+        accounts: f.accounts.clone(),
+        regions: f.regions.clone(),
+        kinds: f.kinds.clone(),
+        states: f.states.clone(),
+        tags: f.tags.clone(),
+    }
+}
+
+impl Lookup {
+    /// Reads (and decrypts) every resource of `store` and indexes it.
+    pub async fn open(store: &dyn EstateStore) -> Result<Self, AppError> {
+        Ok(Self::from_resources(store.scan(&EstateFilter::default()).await?))
+    }
+
+    pub fn from_resources(resources: Vec<Resource>) -> Self {
+        let mut accounts: Vec<AccountName> = Vec::new();
+        for r in &resources {
+            if !accounts.iter().any(|a| a.id == r.account_id) {
+                accounts.push(AccountName { id: r.account_id.clone(), alias: r.account_alias.clone() });
+            }
+        }
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        Self { index: NameIndex::build(resources), accounts }
+    }
+
+    /// The accounts the estate holds, as the parser hears them named.
+    pub fn accounts(&self) -> &[AccountName] {
+        &self.accounts
+    }
+
+    /// How many resources are indexed.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The resources `prompt` may mean, best first (at most `limit`, but every candidate
+    /// tied with the best is listed), with the verdict. Without an embedder only names,
+    /// identifiers and filters match.
+    pub async fn search(
+        &self,
+        store: &dyn EstateStore,
+        embedder: Option<&dyn Embedder>,
+        prompt: &str,
+        limit: usize,
+    ) -> Result<LookupResult, AppError> {
+        let parsed = parse(prompt, &self.accounts);
+        let query = NameQuery::new(&parsed.terms);
+        let resources = self.index.resources();
+        let mut named: Vec<(Resource, f32)> = Vec::new();
+        for arn in &parsed.arns {
+            for &doc in self.index.exact(arn) {
+                named.push((resources[doc].clone(), 1.0));
+            }
+        }
+        for hit in self.index.search(&query, &parsed.filters, limit.max(1) * 5) {
+            named.push((resources[hit.doc].clone(), hit.score));
+        }
+        let exact = named.iter().any(|(_, s)| *s >= 1.0);
+        let mut similar: Vec<(Resource, f32)> = Vec::new();
+        if let Some(embedder) = embedder.filter(|_| !exact && !parsed.semantic_text.is_empty()) {
+            let vector = embedder.embed(std::slice::from_ref(&parsed.semantic_text)).await?.pop().unwrap_or_default();
+            for hit in store.search(&vector, &estate_filter(&parsed.filters), NEIGHBOURS).await? {
+                let name_score = resource_score(&query, &hit.resource);
+                if name_score > 0.0 {
+                    named.push((hit.resource.clone(), name_score));
+                }
+                similar.push((hit.resource, hit.score));
+            }
+        }
+        let filters_only = named.is_empty() && similar.is_empty() && parsed.terms.is_empty() && parsed.arns.is_empty();
+        if filters_only {
+            // Only filters ("stopped databases in production"): every match is a candidate.
+            let mut all: Vec<&Resource> = resources.iter().filter(|r| matches(r, &parsed.filters)).collect();
+            all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.arn.as_str().cmp(b.arn.as_str())));
+            similar = all.into_iter().take(limit.max(1)).map(|r| (r.clone(), 0.0)).collect();
+        }
+        let mut ranking = fuse(named, similar, limit);
+        if filters_only && ranking.candidates.len() == 1 {
+            // The filters leave exactly one resource: that is an answer, not a similarity.
+            ranking.verdict = Verdict::Confident;
+        }
+        Ok(LookupResult { query: prompt.to_owned(), parsed, ranking })
+    }
+
+    /// Autocomplete: names and identifiers starting with `prefix`, then names with a word
+    /// starting with it.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<(Suggestion, &Resource)> {
+        self.index
+            .suggest(prefix, &Filters::default(), limit)
+            .into_iter()
+            .map(|s| {
+                let doc = s.doc;
+                (s, &self.index.resources()[doc])
+            })
+            .collect()
+    }
+}
+
+impl LookupResult {
+    pub fn is_ambiguous(&self) -> bool {
+        self.ranking.verdict == Verdict::Ambiguous
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cloudops_domain::ResourceKind;
+    use cloudops_domain::testing::resource_in;
+    use cloudops_fakes::MemoryEstateStore;
+
+    use super::*;
+
+    fn estate() -> Vec<Resource> {
+        let mut out = vec![
+            resource_in(ResourceKind::RdsInstance, "reporting-db", "available", "111111111111", "us-east-1"),
+            resource_in(ResourceKind::RdsInstance, "reporting-db", "stopped", "222222222222", "us-east-1"),
+            resource_in(ResourceKind::Ec2Instance, "web-01", "running", "111111111111", "us-west-2"),
+        ];
+        out[0].account_alias = Some("acme-prod".into());
+        out[1].account_alias = Some("acme-staging".into());
+        out[2].account_alias = Some("acme-prod".into());
+        out
+    }
+
+    async fn search(prompt: &str) -> LookupResult {
+        let lookup = Lookup::from_resources(estate());
+        lookup.search(&MemoryEstateStore::default(), None, prompt, 10).await.expect("search")
+    }
+
+    #[tokio::test]
+    async fn names_filters_and_verdicts_without_an_embedder() {
+        let both = search("stop reporting-db").await;
+        assert_eq!(both.ranking.verdict, Verdict::Ambiguous);
+        assert_eq!(both.ranking.candidates.len(), 2);
+        let one = search("stop reporting-db in staging").await;
+        assert_eq!(one.ranking.verdict, Verdict::Confident);
+        assert_eq!(one.ranking.candidates[0].resource.account_alias.as_deref(), Some("acme-staging"));
+        // Filters alone that leave one resource are an answer.
+        let stopped = search("the stopped database").await;
+        assert_eq!(stopped.ranking.verdict, Verdict::Confident);
+        assert_eq!(stopped.ranking.candidates[0].resource.account_id.as_str(), "222222222222");
+        let databases = search("databases").await;
+        assert_eq!(databases.ranking.verdict, Verdict::Ambiguous);
+        assert_eq!(search("nothing-like-this").await.ranking.verdict, Verdict::NoMatch);
+        assert_eq!(Lookup::from_resources(estate()).accounts().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn suggestions_complete_names() {
+        let lookup = Lookup::from_resources(estate());
+        let names: Vec<String> = lookup.suggest("rep", 5).into_iter().map(|(s, _)| s.text).collect();
+        assert_eq!(names, ["reporting-db", "reporting-db"]);
+    }
+}

@@ -1,0 +1,196 @@
+//! Name similarity: exact, token, prefix and typo-tolerant matching of what the user typed
+//! against a resource's name or identifier. Scores are in `0.0..=1.0`; 1.0 is an exact match.
+
+/// Lower-case alphanumeric runs: `"pg-instance-main1"` → `["pg", "instance", "main1"]`.
+pub fn tokens(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// Edits allowed for a typo in a token of `len` characters (none below 4: too many collide).
+fn allowed_typos(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Optimal string alignment distance (Damerau-Levenshtein with adjacent swaps), or `None`
+/// once it exceeds `max` (cheap rejection for the typo scan).
+pub fn typo_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut prev2 = vec![0usize; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur = vec![0usize; width];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
+/// How well the query token `q` matches the name token `c`: equal 1.0; `c` starts with `q`
+/// ("main" → "main1") 0.75–1.0 by how much of `c` is covered; a typo 0.85 (one edit) or
+/// 0.75 (two); a typo in a prefix 0.7; otherwise 0.
+pub fn token_similarity(q: &str, c: &str) -> f32 {
+    if q == c {
+        return 1.0;
+    }
+    let (ql, cl) = (q.chars().count(), c.chars().count());
+    if ql >= 2 && c.starts_with(q) {
+        return 0.75 + 0.25 * ql as f32 / cl as f32;
+    }
+    let max = allowed_typos(ql);
+    if max == 0 || q.chars().all(|ch| ch.is_ascii_digit()) {
+        return 0.0;
+    }
+    if let Some(d) = typo_distance(q, c, max) {
+        return if d <= 1 { 0.85 } else { 0.75 };
+    }
+    if cl > ql {
+        let prefix: String = c.chars().take(ql).collect();
+        if typo_distance(q, &prefix, 1).is_some() {
+            return 0.7;
+        }
+    }
+    0.0
+}
+
+/// A query prepared once for scoring many names.
+#[derive(Debug, Clone)]
+pub struct NameQuery {
+    /// The typed words, lower case (each may itself be a whole name).
+    pub words: Vec<String>,
+    /// Their tokens, flattened.
+    pub tokens: Vec<String>,
+    /// The tokens joined with `-`, compared with whole names for typos across tokens.
+    pub joined: String,
+}
+
+impl NameQuery {
+    pub fn new(words: &[String]) -> Self {
+        let words: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        let tokens: Vec<String> = words.iter().flat_map(|w| tokens(w)).collect();
+        let joined = tokens.join("-");
+        Self { words, tokens, joined }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// Similarity of this query to one name (lower case) and its tokens.
+    ///
+    /// Token score: the mean over query tokens of their best match among the name's tokens,
+    /// scaled down (at most 30 %) by how many name tokens nothing matched, so "pg-main"
+    /// prefers "pg-instance-main1" to "pg-instance-main1-replica". Whole-name score: a
+    /// near-miss of the entire name ("pg-instnce-main1"). The better of the two wins; an
+    /// exact match of a typed word is 1.0.
+    pub fn score(&self, name: &str, name_tokens: &[String]) -> f32 {
+        if self.tokens.is_empty() || name_tokens.is_empty() {
+            return 0.0;
+        }
+        if self.words.iter().any(|w| w == name) || self.joined == name {
+            return 1.0;
+        }
+        let mut matched = vec![false; name_tokens.len()];
+        let mut total = 0.0;
+        for q in &self.tokens {
+            let mut best = 0.0f32;
+            let mut at = None;
+            for (i, c) in name_tokens.iter().enumerate() {
+                let s = token_similarity(q, c);
+                if s > best {
+                    best = s;
+                    at = Some(i);
+                }
+            }
+            if let Some(i) = at {
+                matched[i] = true;
+            }
+            total += best;
+        }
+        let coverage = total / self.tokens.len() as f32;
+        let precision = matched.iter().filter(|m| **m).count() as f32 / name_tokens.len() as f32;
+        let token_score = coverage * (0.7 + 0.3 * precision);
+        let whole = self.whole_name_score(name);
+        // Never 1.0 without an exact match: exact matches rank in a class of their own.
+        token_score.max(whole).min(0.99)
+    }
+
+    fn whole_name_score(&self, name: &str) -> f32 {
+        let len = self.joined.chars().count().max(name.chars().count());
+        if len < 6 {
+            return 0.0;
+        }
+        let max = (len / 8).clamp(1, 3);
+        match typo_distance(&self.joined, name, max) {
+            Some(d) => 0.95 * (1.0 - d as f32 / len as f32),
+            None => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(query: &str, name: &str) -> f32 {
+        let q = NameQuery::new(&query.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        q.score(name, &tokens(name))
+    }
+
+    #[test]
+    fn typo_distance_counts_swaps_as_one_edit() {
+        assert_eq!(typo_distance("instance", "instnace", 2), Some(1));
+        assert_eq!(typo_distance("instance", "instnce", 2), Some(1));
+        assert_eq!(typo_distance("abc", "xyz", 1), None);
+        assert_eq!(typo_distance("", "", 0), Some(0));
+    }
+
+    #[test]
+    fn tokens_prefixes_and_typos_score_in_that_order() {
+        assert_eq!(token_similarity("main", "main"), 1.0);
+        assert!(token_similarity("main", "main1") > token_similarity("instnce", "instance"));
+        assert!(token_similarity("instnce", "instance") > 0.8);
+        assert_eq!(token_similarity("pg", "pq"), 0.0, "short tokens need exact or prefix matches");
+        assert_eq!(token_similarity("03", "04"), 0.0, "numbers are never typos of each other");
+    }
+
+    #[test]
+    fn pg_main_finds_the_primary_before_its_replica() {
+        let primary = score("pg-main", "pg-instance-main1");
+        let replica = score("pg-main", "pg-instance-main1-replica");
+        assert!(primary > 0.8, "{primary}");
+        assert!(primary - replica > 0.03, "{primary} vs {replica}");
+        assert!(score("pg-main", "orders-api-prod-01") < 0.3);
+    }
+
+    #[test]
+    fn exact_words_score_one_and_near_misses_less() {
+        assert_eq!(score("stop pg-instance-main1", "pg-instance-main1"), 1.0);
+        let typo = score("pg-instnce-main1", "pg-instance-main1");
+        assert!(typo > 0.85 && typo < 1.0, "{typo}");
+        assert!(score("pginstancemain1", "pg-instance-main1") > 0.8);
+    }
+}
