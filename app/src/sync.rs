@@ -136,6 +136,9 @@ pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncRep
         report.statuses.push(status);
     }
     report.statuses.sort_by(|a, b| (&a.profile, &a.region, &a.service).cmp(&(&b.profile, &b.region, &b.service)));
+    if report.upserted > 0 || report.deleted > 0 {
+        ports.store.maintain().await?;
+    }
     Ok(report)
 }
 

@@ -50,4 +50,10 @@ pub trait EstateStore: Send + Sync {
     /// Content hashes of every resource in `scope`, for incremental sync.
     async fn content_hashes(&self, scope: &EstateFilter) -> PortResult<Vec<(PointId, String)>>;
     async fn delete_missing(&self, scope: &EstateFilter, keep: &[PointId]) -> PortResult<u64>;
+    /// Prepares the store for fast searches after a sync's writes (an embedded engine builds
+    /// its vector index here). May take minutes once on a large store; a store with nothing
+    /// to do returns at once. Data is already durable before this runs.
+    async fn maintain(&self) -> PortResult<()> {
+        Ok(())
+    }
 }

@@ -69,6 +69,8 @@ pub async fn estate_store_contract(store: &dyn EstateStore, dims: usize) {
     changed.content_hash = "hash-changed".into();
     store.upsert(vec![changed.clone()]).await.unwrap();
     assert_eq!(store.count(&EstateFilter::default()).await.unwrap(), 12, "re-upsert keeps one record");
+    store.maintain().await.expect("maintain after writes");
+    assert_eq!(store.count(&EstateFilter::default()).await.unwrap(), 12, "maintain keeps every record");
     let got = store.get(first.resource.point_id()).await.unwrap().unwrap();
     assert_eq!(got.resource.state.as_str(), "stopped", "re-upsert replaces the record");
 

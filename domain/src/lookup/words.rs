@@ -140,7 +140,6 @@ pub(crate) fn is_filler(word: &str) -> bool {
             | "state"
             | "where"
             | "what"
-            | "which's"
             | "one"
             | "up"
     )
