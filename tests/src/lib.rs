@@ -248,3 +248,9 @@ pub fn peak_rss_mib() -> Option<f64> {
         status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kb / 1024.0)
 }
+
+/// The `p`-quantile (0.0..=1.0) of `sorted` durations, in milliseconds (benches).
+pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}

@@ -2,6 +2,7 @@
 //! store's filter and idempotence rules, the embedder's determinism) so a use case tested
 //! against them behaves the same against the real adapters; the e2e tests use the real ones.
 
+pub mod at_rest;
 mod chat;
 pub mod contract;
 mod embedder;

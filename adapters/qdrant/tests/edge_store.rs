@@ -1,11 +1,11 @@
 //! The qdrant-edge stores against their contracts and the storage issue's rules: persistence
 //! across reopen, nothing naming a resource in plaintext on disk, tamper / wrong key / rotation.
 
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use cloudops_crypto::{DataKey, KeyRing};
 use cloudops_domain::Resource;
+use cloudops_fakes::at_rest::files_under;
 use cloudops_fakes::contract::{chat_store_contract, estate_store_contract, fixture_estate, stored};
 use cloudops_ports::{ChatMessage, ChatStore, ConversationId, EstateFilter, EstateStore, PortError};
 use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeChatStore, EdgeEstateStore, SharedKeyRing};
@@ -20,23 +20,6 @@ fn fixed_key(byte: u8, version: u32) -> DataKey {
 
 fn stored_estate() -> Vec<cloudops_ports::StoredResource> {
     fixture_estate().into_iter().enumerate().map(|(i, r)| stored(r, i as u64, ESTATE_DIMENSIONS)).collect()
-}
-
-/// Every file under `dir`, recursively, as bytes.
-fn all_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -112,7 +95,7 @@ async fn nothing_naming_a_resource_is_written_in_plaintext() {
         };
         chat.append(message).await.unwrap();
     }
-    let files = all_bytes(dir.path());
+    let files = files_under(dir.path());
     assert!(files.len() > 3, "the store wrote files");
     let mut probes: Vec<String> = Vec::new();
     for s in &estate {
@@ -164,7 +147,7 @@ async fn tampered_ciphertext_on_disk_is_detected() {
     // Flip one base64 character of every sealed ciphertext found in the shard's files (the
     // segments and the WAL, which is replayed on open).
     let mut flipped = 0;
-    for (path, mut bytes) in all_bytes(&dir.path().join(EdgeEstateStore::SHARD)) {
+    for (path, mut bytes) in files_under(&dir.path().join(EdgeEstateStore::SHARD)) {
         let needle = b"\"c\":\"";
         let hits: Vec<usize> = memchr::memmem::find_iter(&bytes, needle).collect();
         for i in &hits {

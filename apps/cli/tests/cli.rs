@@ -1,27 +1,21 @@
 //! The real `cloudops` binary: usage errors, help, and `doctor` against the emulator with an
 //! AWS config passed the way users pass it (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use cloudops_e2e::{AwsConfigPaths, Emulator};
+use common::text;
 
 fn cloudops(args: &[&str], aws: Option<&AwsConfigPaths>, home: &Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudops"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"));
+    let mut cmd = common::cloudops_in(home);
+    cmd.args(args);
     if let Some(aws) = aws {
         cmd.env("AWS_CONFIG_FILE", &aws.config).env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials);
     }
     cmd.output().expect("run cloudops")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

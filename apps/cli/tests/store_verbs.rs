@@ -1,29 +1,15 @@
 //! `cloudops backup`, `restore` and `key rotate` on the real binary, with the opt-in key file
 //! (tests must not write to the developer's keychain; the keychain adapter has its own test).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::{json, text};
 
 fn cloudops(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloudops"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("CLOUDOPS_KEY_STORAGE", "file")
-        .output()
-        .expect("run cloudops")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+    common::cloudops_with_key_file(home).args(args).output().expect("run cloudops")
 }
 
 #[test]

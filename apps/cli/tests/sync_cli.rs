@@ -3,21 +3,19 @@
 //! service), an unchanged re-sync that embeds nothing, the daily backup, and — the storage
 //! rule — no resource name or identifier in plaintext anywhere under the data dir afterwards.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use cloudops_e2e::{AwsConfigPaths, Emulator};
+use cloudops_fakes::at_rest::files_under;
+use common::json;
 
 fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
     let model = cloudops_embeddings::ModelFiles::discover().unwrap_or_else(|e| panic!("{e}"));
-    Command::new(env!("CARGO_BIN_EXE_cloudops"))
+    common::cloudops_with_key_file(home)
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("CLOUDOPS_KEY_STORAGE", "file")
         .env("AWS_CONFIG_FILE", &aws.config)
         .env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials)
         // The model files live in the developer's cache, not the test's HOME.
@@ -25,28 +23,6 @@ fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
         .env("ORT_DYLIB_PATH", &model.onnxruntime)
         .output()
         .expect("run cloudops")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
-}
-
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -62,22 +62,16 @@ impl NameIndex {
         let mut token_docs: HashMap<String, Vec<usize>> = HashMap::new();
         let mut completions = Vec::with_capacity(resources.len() * 2);
         for (doc, r) in resources.iter().enumerate() {
-            let mut doc_keys: Vec<Key> = Vec::with_capacity(2);
-            for text in r.name.iter().map(String::as_str).chain([r.identifier.as_str()]) {
-                let text = text.to_lowercase();
-                if doc_keys.iter().any(|k| k.text == text) {
-                    continue;
-                }
-                let toks = tokens(&text);
-                for t in toks.iter().filter(|t| !is_id_like(t)) {
+            let doc_keys = keys_of(r);
+            for key in &doc_keys {
+                for t in key.tokens.iter().filter(|t| !is_id_like(t)) {
                     let docs = token_docs.entry(t.clone()).or_default();
                     if docs.last() != Some(&doc) {
                         docs.push(doc);
                     }
                 }
-                exact.entry(text.clone()).or_default().push(doc);
-                completions.push((text.clone(), doc));
-                doc_keys.push(Key { text, tokens: toks });
+                exact.entry(key.text.clone()).or_default().push(doc);
+                completions.push((key.text.clone(), doc));
             }
             exact.entry(r.arn.as_str().to_lowercase()).or_default().push(doc);
             keys.push(doc_keys);
@@ -108,7 +102,7 @@ impl NameIndex {
 
     /// How well `query` matches document `doc` (its best key).
     pub fn score(&self, query: &NameQuery, doc: usize) -> f32 {
-        self.keys[doc].iter().map(|k| query.score(&k.text, &k.tokens)).fold(0.0, f32::max)
+        best_score(query, &self.keys[doc])
     }
 
     /// Vocabulary tokens matching the query token `q` (exactly, as a prefix or with a typo).
@@ -241,17 +235,25 @@ fn is_id_like(token: &str) -> bool {
     token.len() >= 8 && token.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// A resource's searchable strings: its name and its identifier (once when they are equal).
+fn keys_of(r: &Resource) -> Vec<Key> {
+    let mut keys: Vec<Key> = Vec::with_capacity(2);
+    for text in r.name.iter().map(String::as_str).chain([r.identifier.as_str()]) {
+        let text = text.to_lowercase();
+        if !keys.iter().any(|k| k.text == text) {
+            keys.push(Key { tokens: tokens(&text), text });
+        }
+    }
+    keys
+}
+
+fn best_score(query: &NameQuery, keys: &[Key]) -> f32 {
+    keys.iter().map(|k| query.score(&k.text, &k.tokens)).fold(0.0, f32::max)
+}
+
 /// How well `query` matches a resource not (necessarily) in an index: its name or identifier.
 pub fn resource_score(query: &NameQuery, r: &Resource) -> f32 {
-    r.name
-        .iter()
-        .map(String::as_str)
-        .chain([r.identifier.as_str()])
-        .map(|text| {
-            let text = text.to_lowercase();
-            query.score(&text, &tokens(&text))
-        })
-        .fold(0.0, f32::max)
+    best_score(query, &keys_of(r))
 }
 
 /// Whether `r` passes every filter (accounts, regions, kinds, states any-of; tags all-of).

@@ -5,23 +5,18 @@
 //! query latency p50/p99 over a mix of exact, typo, partial-with-account and descriptive
 //! queries — each including its query embedding — and the peak RSS.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cloudops_app::lookup::Lookup;
 use cloudops_domain::document::document;
 use cloudops_e2e::lookup_store::{embedder, open_estate};
-use cloudops_e2e::peak_rss_mib;
+use cloudops_e2e::{peak_rss_mib, percentile_ms};
 use cloudops_fixtures::{lookup_estate, typo_of};
 use cloudops_ports::Embedder;
 
 /// Documents embedded for real per store; beyond, vectors are reused (see `open_estate`):
 /// embedding 100k documents on 2 cores takes half an hour.
 const EMBED_AT_MOST: usize = 2_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
-}
 
 fn queries(estate: &[cloudops_domain::Resource]) -> Vec<String> {
     let mut out = vec![
@@ -71,8 +66,8 @@ async fn bench(size: usize, embedder: &cloudops_embeddings::MiniLmEmbedder) {
     embeds.sort();
     println!(
         "         query embedding alone: p50 {:.2} ms, p99 {:.2} ms",
-        percentile(&embeds, 0.5),
-        percentile(&embeds, 0.99)
+        percentile_ms(&embeds, 0.5),
+        percentile_ms(&embeds, 0.99)
     );
     lookups(&lookup, &store, embedder, &queries, "as synced").await;
     let start = Instant::now();
@@ -108,15 +103,15 @@ async fn lookups(
     println!(
         "         lookup ({when}), {} queries incl. query embedding: p50 {:.2} ms, p99 {:.2} ms",
         all.len(),
-        percentile(&all, 0.5),
-        percentile(&all, 0.99)
+        percentile_ms(&all, 0.5),
+        percentile_ms(&all, 0.99)
     );
     if !semantic.is_empty() {
         println!(
             "         … the {} with a vector neighbour among the results: p50 {:.2} ms, p99 {:.2} ms",
             semantic.len(),
-            percentile(&semantic, 0.5),
-            percentile(&semantic, 0.99)
+            percentile_ms(&semantic, 0.5),
+            percentile_ms(&semantic, 0.99)
         );
     }
 }

@@ -4,12 +4,12 @@
 //! on-disk size, reopen time and peak RSS.
 
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cloudops_crypto::{DataKey, KeyRing};
 use cloudops_domain::ResourceKind;
 use cloudops_domain::testing::resource_in;
-use cloudops_e2e::peak_rss_mib;
+use cloudops_e2e::{peak_rss_mib, percentile_ms};
 use cloudops_fakes::contract::unit_vector;
 use cloudops_ports::{EstateFilter, EstateStore, StoredResource};
 use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeEstateStore, SharedKeyRing};
@@ -39,11 +39,6 @@ fn resource(i: usize) -> StoredResource {
     r.tags.insert("team", format!("team-{}", i % 12));
     r.tags.insert("app", format!("app-{}", i % 40));
     StoredResource { resource: r, content_hash: format!("{i:064x}"), vector: unit_vector(i as u64, ESTATE_DIMENSIONS) }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {
@@ -79,7 +74,7 @@ async fn searches(store: &EdgeEstateStore, filter: impl Fn(usize) -> EstateFilte
         assert!(!hits.is_empty(), "the benchmark filter matches resources");
     }
     times.sort();
-    (percentile(&times, 0.5), percentile(&times, 0.99))
+    (percentile_ms(&times, 0.5), percentile_ms(&times, 0.99))
 }
 
 async fn bench(size: usize) {

@@ -1,0 +1,36 @@
+//! What the CLI's binary tests share: running `cloudops` in a throwaway HOME, reading --json.
+// Every test binary compiles this module and uses part of it.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The real `cloudops` binary with an empty environment but PATH, and HOME and the XDG dirs
+/// under `home`.
+pub fn cloudops_in(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudops"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
+    cmd
+}
+
+/// Like [`cloudops_in`], keeping the store's keys in the opt-in key file: tests must not write
+/// to the developer's keychain (the keychain adapter has its own test).
+pub fn cloudops_with_key_file(home: &Path) -> Command {
+    let mut cmd = cloudops_in(home);
+    cmd.env("CLOUDOPS_KEY_STORAGE", "file");
+    cmd
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The command's stdout as JSON; panics with its output when it failed.
+pub fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+}
