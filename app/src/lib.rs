@@ -4,11 +4,15 @@
 pub mod archive;
 pub mod backup;
 pub mod config;
+pub mod counters;
 pub mod doctor;
 pub mod error;
 pub mod keys;
 pub mod lookup;
 pub mod paths;
+pub mod plan;
+pub mod playbooks;
+pub mod request;
 pub mod status;
 pub mod sync;
 

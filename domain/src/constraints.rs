@@ -24,6 +24,41 @@ pub struct Constraints {
     pub reasons: Vec<String>,
 }
 
+impl Constraints {
+    /// The names playbook preconditions may use.
+    pub const FLAGS: [&'static str; 11] = [
+        "can_stop",
+        "can_start",
+        "can_reboot",
+        "can_delete",
+        "has_read_replicas",
+        "is_read_replica",
+        "backups_enabled",
+        "multi_az",
+        "deletion_protection",
+        "has_dependents",
+        "publicly_accessible",
+    ];
+
+    /// A flag by name (see [`Self::FLAGS`]); `None` for an unknown name.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        Some(match name {
+            "can_stop" => self.can_stop,
+            "can_start" => self.can_start,
+            "can_reboot" => self.can_reboot,
+            "can_delete" => self.can_delete,
+            "has_read_replicas" => self.has_read_replicas,
+            "is_read_replica" => self.is_read_replica,
+            "backups_enabled" => self.backups_enabled,
+            "multi_az" => self.multi_az,
+            "deletion_protection" => self.deletion_protection,
+            "has_dependents" => self.has_dependents,
+            "publicly_accessible" => self.publicly_accessible,
+            _ => return None,
+        })
+    }
+}
+
 /// Derives the constraints of `resource` from its kind, state and config. `dependents` is the
 /// number of other resources in the estate that depend on it (instances in a subnet, ENIs
 /// using a security group…), which the resource alone cannot know.

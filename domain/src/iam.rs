@@ -162,7 +162,9 @@ pub fn relevant_actions(kind: ResourceKind) -> &'static [&'static str] {
             "s3:PutBucketPublicAccessBlock",
             "s3:PutBucketVersioning",
             "s3:PutLifecycleConfiguration",
+            "s3:ListBucketVersions",
             "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
             "s3:DeleteBucket",
             "s3:PutBucketTagging",
         ],
@@ -177,6 +179,7 @@ pub fn relevant_actions(kind: ResourceKind) -> &'static [&'static str] {
         ],
         ResourceKind::LoadBalancer => &[
             "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeTargetHealth",
             "elasticloadbalancing:RegisterTargets",
             "elasticloadbalancing:DeregisterTargets",
             "elasticloadbalancing:DeleteLoadBalancer",

@@ -4,6 +4,7 @@
 //! the planner wire types. No IO: no files, no network, no clock, no async runtime. A test
 //! (`tests/purity.rs`) fails if that changes.
 
+pub mod agent;
 pub mod constraints;
 pub mod document;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod playbook;
 pub mod policy;
 pub mod resource;
 pub mod risk;
+pub mod routing;
 pub mod tags;
 pub mod testing;
 pub mod wire;
@@ -27,10 +29,11 @@ pub use iam::{IamAction, IamPermissions, PermissionVerdict, PrincipalContext, Pr
 pub use ids::{AccountId, Arn, PointId, Region, ResourceId};
 pub use intent::{ActionClass, Filters, Intent, TargetRef, Verb};
 pub use plan::{AwsCall, PlanStep, Script, WaitFor};
-pub use playbook::PlaybookSummary;
+pub use playbook::{Catalog, Playbook, PlaybookSummary};
 pub use resource::{Dependency, Relation, Resource, ResourceConfig, ResourceKind, ResourceState};
 pub use risk::{ExposureChange, RiskAssessment, RiskInput, RiskLevel, RiskReason, RiskRule};
 pub use tags::{TagFilter, Tags};
 pub use wire::{
-    ChatRole, ChatTurn, Clarification, IdentifiedResource, PlanRequest, PlanResponse, PlaybookRef, UserContext,
+    BlockRule, Blocker, ChatRole, ChatTurn, Clarification, IdentifiedResource, PlanRequest, PlanResponse, PlaybookRef,
+    UserContext,
 };

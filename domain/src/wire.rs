@@ -43,6 +43,32 @@ pub struct IdentifiedResource {
 }
 
 impl IdentifiedResource {
+    /// The resource these facts describe, for the risk rules (no dependencies; synced time
+    /// unknown, so the epoch).
+    pub fn to_resource(&self) -> Resource {
+        Resource {
+            kind: self.resource_type,
+            arn: self.arn.clone(),
+            identifier: self.identifier.clone(),
+            name: self.name.clone(),
+            account_id: self.account_id.clone(),
+            account_alias: self.account_alias.clone(),
+            region: self.region.clone(),
+            state: self.state.clone(),
+            tags: self.tags.clone(),
+            config: self.metadata.clone(),
+            dependencies: Vec::new(),
+            iam: Some(self.iam_permissions.clone()),
+            constraints: self.constraints.clone(),
+            last_synced: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// The name people know it by, else its id.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.identifier.as_str())
+    }
+
     pub fn from_resource(r: &Resource, match_score: f32) -> Self {
         Self {
             resource_type: r.kind,
@@ -121,7 +147,29 @@ pub struct Clarification {
     pub candidates: Vec<Arn>,
 }
 
+/// Why the planner refuses to plan for a resource: the playbook fits, but the resource's
+/// state or the user's permissions do not allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockRule {
+    /// A playbook precondition failed (a stopped DB cannot be stopped).
+    Precondition,
+    /// An IAM action the plan needs is denied to the user on this resource.
+    IamDenied,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blocker {
+    pub rule: BlockRule,
+    pub resource: Arn,
+    pub message: String,
+}
+
 /// `POST /v1/plan` answer.
+///
+/// When `clarification` is set or `blocked` is not empty, `script` is empty: there is
+/// nothing to run until the user answers or the cause is fixed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanResponse {
@@ -133,4 +181,12 @@ pub struct PlanResponse {
     pub playbook: Option<PlaybookRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clarification: Option<Clarification>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<Blocker>,
+    /// Steps that undo the script (the playbook's rollback), run only on request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<Script>,
+    /// Things the user should know that do not stop the plan (permissions not evaluated…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }

@@ -78,6 +78,9 @@ fn response() -> PlanResponse {
             version: "0123456789abcdef0123456789abcdef01234567".into(),
         }),
         clarification: None,
+        blocked: Vec::new(),
+        rollback: None,
+        warnings: Vec::new(),
     }
 }
 

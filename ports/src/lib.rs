@@ -11,6 +11,7 @@ mod backup;
 mod chat;
 mod classifier;
 mod clock;
+mod counters;
 mod embedder;
 mod error;
 mod estate_source;
@@ -27,6 +28,7 @@ pub use backup::BackupTarget;
 pub use chat::{ChatMessage, ChatStore, ConversationId};
 pub use classifier::{Classification, IntentClassifier};
 pub use clock::{Clock, SystemClock};
+pub use counters::CounterStore;
 pub use embedder::Embedder;
 pub use error::PortError;
 pub use estate_source::{EstateSource, NoProgress, ScanTarget, SyncEvent, SyncSink};
@@ -34,7 +36,7 @@ pub use estate_store::{EstateFilter, EstateStore, ScoredResource, StoredResource
 pub use executor::{ExecutionOutcome, Executor};
 pub use permissions::PermissionOracle;
 pub use planner::PlannerClient;
-pub use playbooks::PlaybookStore;
+pub use playbooks::{PlaybookSource, PlaybookStore, PlaybookText};
 pub use secrets::SecretStore;
 
 /// Result of a port call.

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use cloudops_domain::AccountId;
 
 pub mod lookup_store;
+pub mod planner;
+pub mod redis;
 
 /// A running AWS emulator (moto) reachable over HTTP.
 #[derive(Debug)]

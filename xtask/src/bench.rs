@@ -30,6 +30,9 @@ pub enum Suite {
         #[arg(default_values_t = [10_000usize, 100_000])]
         sizes: Vec<usize>,
     },
+    /// The planning server over HTTP: /v1/plan p50/p99 on the router path and the LLM path,
+    /// requests/s with 32 concurrent clients.
+    Plan,
 }
 
 pub fn run(suite: Suite) -> anyhow::Result<()> {
@@ -55,6 +58,10 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
         Suite::Lookup { sizes } => {
             crate::models::setup()?;
             run_sized("bench-lookup", &sizes)
+        }
+        Suite::Plan => {
+            crate::models::setup()?;
+            run_sized("bench-plan", &[])
         }
     }
 }

@@ -44,8 +44,83 @@ pub fn run() -> anyhow::Result<()> {
     cloudops(&["search", "stopped", "instances", "in", "production"])?;
     cloudops(&["search", "--json", "--limit", "3", "web", "servers", "in", "staging"])?;
 
-    step("Done. The emulator this demo started is stopped now.");
+    step("7. `cloudops plan`: the same name is in both accounts, so the planner asks which — it never picks");
+    cloudops(&["plan", "stop", "pg-instance-main1"])?;
+    step(
+        "   … named precisely, it plans: the exact call, its risk, the playbook and its Git commit (in-process planner)",
+    );
+    cloudops(&["plan", "stop", "pg-instance-main1", "in", "production"])?;
+
+    step("8. The planning server: `cloudops-server`, and the CLI sending it only the identified resources");
+    let server = PlanningServer::start()?;
+    let url = server.url.clone();
+    cloudops(&[
+        "plan",
+        "--server",
+        &url,
+        "--server-token",
+        DEMO_TOKEN,
+        "--json",
+        "stop",
+        "pg-instance-main1",
+        "in",
+        "staging",
+    ])?;
+    drop(server);
+
+    step("Done. The emulator and the server this demo started are stopped now.");
     Ok(())
+}
+
+const DEMO_TOKEN: &str = "demo-token-not-a-secret-0123456789";
+
+/// `cloudops-server` on a free port with the repository's playbooks; stopped on drop.
+struct PlanningServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl PlanningServer {
+    fn start() -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(crate::cargo::workspace_binary("cloudops-server")?)
+            .args(["--listen", &addr, "--token", DEMO_TOKEN, "--exit-on-stdin-eof"])
+            .arg("--playbooks")
+            .arg(root().join("playbooks"))
+            .env("CLOUDOPS_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .context("cannot start cloudops-server")?;
+        let server = Self { child, url: format!("http://{addr}") };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        while !healthy(&addr) {
+            if std::time::Instant::now() > deadline {
+                bail!("cloudops-server did not become healthy within 180 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        println!("cloudops-server listening on {}", server.url);
+        Ok(server)
+    }
+}
+
+impl Drop for PlanningServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn healthy(addr: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return false };
+    if stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: demo\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
 }
 
 fn step(text: &str) {

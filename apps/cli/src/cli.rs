@@ -77,6 +77,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plan a request in plain words ("stop pg-instance-main1"): the resources are looked up
+    /// on this machine and only their facts go to the planner (a server with --server, else
+    /// the same planner in-process). Prints the explained plan, or the question the planner
+    /// needs answered; nothing runs.
+    Plan {
+        /// The request (several words form one request).
+        #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+        text: Vec<String>,
+        /// The planning server's URL [default: the config's [server] url, else in-process].
+        #[arg(long, env = "CLOUDOPS_SERVER", value_name = "URL")]
+        server: Option<String>,
+        /// The server's bearer token [default: the config's [server] token].
+        #[arg(long, env = "CLOUDOPS_SERVER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+        server_token: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Take an encrypted snapshot of the local store into the data dir's backups/ (kept 7
     /// days) and push it to the [backup] s3_bucket of the config (kept 30 days by a lifecycle
     /// rule cloudops sets on that prefix).

@@ -2,6 +2,7 @@
 //! use cases in `cloudops-app`, render text or `--json`.
 
 mod cli;
+mod plan_cmd;
 mod render;
 mod search_cmd;
 mod store_cmds;
@@ -70,6 +71,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
             let result = search_cmd::run(&paths, secrets.as_ref(), &text.join(" "), usize::from(limit)).await?;
             emit(json, &search_cmd::SearchOutput::from(&result), search_cmd::render(&result))
+        }
+        Command::Plan { text, server, server_token, json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let target = plan_cmd::Target { server, token: server_token };
+            let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &text.join(" "), target).await?;
+            emit(json, &output, plan_cmd::render(&output))
         }
         Command::Backup { no_push, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;

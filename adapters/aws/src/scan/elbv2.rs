@@ -64,6 +64,7 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
             r.dependencies.extend(arn.map(|arn| Dependency { relation: Relation::UsesSecurityGroup, arn }));
         }
         let mut targets = Vec::new();
+        let mut group_arns = Vec::new();
         let groups = client
             .describe_target_groups()
             .load_balancer_arn(arn)
@@ -72,6 +73,7 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
             .map_err(|e| ctx.error("elasticloadbalancing:DescribeTargetGroups", e))?;
         for tg in groups.target_groups() {
             let Some(tg_arn) = tg.target_group_arn() else { continue };
+            group_arns.push(serde_json::Value::from(tg_arn));
             let health = client
                 .describe_target_health()
                 .target_group_arn(tg_arn)
@@ -90,6 +92,8 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Ve
             }
         }
         r.config.extra.insert("Targets".into(), targets.into());
+        // Register/deregister playbooks need the target group, not the load balancer.
+        r.config.extra.insert("TargetGroupArns".into(), group_arns.into());
         r.constraints = constraints::derive(&r, 0);
         out.push(r);
     }

@@ -1,0 +1,189 @@
+//! The embedding router's decision: given how similar the prompt is to each candidate
+//! playbook's utterances (retrieved under the identified resources' kinds), and the verbs the
+//! prompt's words name, pick one playbook when the choice is clear, else hand the few closest
+//! to a slower classifier (the LLM) or ask the user.
+
+use crate::intent::Verb;
+
+/// A candidate playbook with its best utterance similarity (cosine, -1..1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub id: String,
+    pub verb: Verb,
+    pub similarity: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    /// One playbook stands out.
+    Confident { id: String, score: f32 },
+    /// These are close: best first, at most [`UNSURE_CANDIDATES`].
+    Unsure(Vec<(String, f32)>),
+    /// Nothing is similar enough to be worth offering.
+    NoMatch,
+}
+
+/// Added to the similarity of a playbook whose verb the prompt names.
+pub const VERB_BONUS: f32 = 0.12;
+/// Below this (after the bonus) a playbook is not a candidate.
+pub const MIN_SCORE: f32 = 0.35;
+/// The best is chosen outright when it leads the next by this much (and passes [`CONFIDENT`]).
+pub const MARGIN: f32 = 0.06;
+pub const CONFIDENT: f32 = 0.55;
+pub const UNSURE_CANDIDATES: usize = 3;
+
+/// Words and phrases naming each verb. Longer phrases are listed before the words they
+/// contain, and a phrase consumes its words ("remove tag" is not also "remove").
+const VERB_WORDS: &[(&str, Verb)] = &[
+    ("remove the tag", Verb::Untag),
+    ("remove tag", Verb::Untag),
+    ("delete tag", Verb::Untag),
+    ("untag", Verb::Untag),
+    ("add tag", Verb::Tag),
+    ("add a tag", Verb::Tag),
+    ("tag", Verb::Tag),
+    ("label", Verb::Tag),
+    ("shut down", Verb::Stop),
+    ("shutdown", Verb::Stop),
+    ("turn off", Verb::Stop),
+    ("power off", Verb::Stop),
+    ("stop", Verb::Stop),
+    ("halt", Verb::Stop),
+    ("pause", Verb::Stop),
+    ("turn on", Verb::Start),
+    ("power on", Verb::Start),
+    ("bring up", Verb::Start),
+    ("start", Verb::Start),
+    ("resume", Verb::Start),
+    ("boot", Verb::Start),
+    ("restart", Verb::Reboot),
+    ("reboot", Verb::Reboot),
+    ("bounce", Verb::Reboot),
+    ("terminate", Verb::Terminate),
+    ("kill", Verb::Terminate),
+    ("destroy", Verb::Terminate),
+    ("delete", Verb::Delete),
+    ("drop", Verb::Delete),
+    ("empty", Verb::Delete),
+    ("snapshot", Verb::Snapshot),
+    ("back up", Verb::Snapshot),
+    ("backup", Verb::Snapshot),
+    ("resize", Verb::Resize),
+    ("scale", Verb::Resize),
+    ("change the instance type", Verb::Resize),
+    ("instance class", Verb::Modify),
+    ("memory", Verb::Modify),
+    ("timeout", Verb::Modify),
+    ("concurrency", Verb::Modify),
+    ("lifecycle", Verb::Modify),
+    ("modify", Verb::Modify),
+    ("image", Verb::CreateImage),
+    ("ami", Verb::CreateImage),
+    ("fail over", Verb::Failover),
+    ("failover", Verb::Failover),
+    ("enable", Verb::Enable),
+    ("block public", Verb::Enable),
+    ("versioning", Verb::Enable),
+    ("deletion protection", Verb::Enable),
+    ("disable", Verb::Disable),
+    ("publish", Verb::Publish),
+    ("deregister", Verb::Deregister),
+    ("drain", Verb::Deregister),
+    ("take out of", Verb::Deregister),
+    ("register", Verb::Register),
+    ("put back", Verb::Register),
+    ("revoke", Verb::Revoke),
+    ("close port", Verb::Revoke),
+    ("list", Verb::List),
+    ("which", Verb::List),
+    ("show", Verb::Describe),
+    ("describe", Verb::Describe),
+    ("details", Verb::Describe),
+];
+
+fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+    let after = text[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+    before && after
+}
+
+/// The verbs the prompt's words name, in table order, without repeats.
+pub fn verb_hints(prompt: &str) -> Vec<Verb> {
+    let mut text = prompt.to_lowercase();
+    let mut verbs = Vec::new();
+    for (phrase, verb) in VERB_WORDS {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(phrase) {
+            let start = from + found;
+            let end = start + phrase.len();
+            if is_word_boundary(&text, start, end) {
+                if !verbs.contains(verb) {
+                    verbs.push(*verb);
+                }
+                // Consume the phrase so shorter entries do not match inside it.
+                text.replace_range(start..end, &" ".repeat(phrase.len()));
+            }
+            from = end;
+        }
+    }
+    verbs
+}
+
+/// Decides among `scored` (any order). Reads and describes count as one family.
+pub fn route(prompt: &str, scored: &[Scored]) -> Route {
+    let hints = verb_hints(prompt);
+    let family = |v: Verb| if v == Verb::Describe { Verb::List } else { v };
+    let mut ranked: Vec<(String, f32)> = scored
+        .iter()
+        .map(|s| {
+            let bonus = if hints.iter().any(|h| family(*h) == family(s.verb)) { VERB_BONUS } else { 0.0 };
+            (s.id.clone(), s.similarity + bonus)
+        })
+        .filter(|(_, score)| *score >= MIN_SCORE)
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    match ranked.as_slice() {
+        [] => Route::NoMatch,
+        [(id, score)] if *score >= CONFIDENT => Route::Confident { id: id.clone(), score: *score },
+        [(id, best), (_, next), ..] if *best >= CONFIDENT && best - next >= MARGIN => {
+            Route::Confident { id: id.clone(), score: *best }
+        }
+        _ => {
+            ranked.truncate(UNSURE_CANDIDATES);
+            Route::Unsure(ranked)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verb_phrases_consume_their_words() {
+        assert_eq!(verb_hints("stop pg-instance-main1"), vec![Verb::Stop]);
+        assert_eq!(verb_hints("remove tag owner from web-1"), vec![Verb::Untag]);
+        assert_eq!(verb_hints("please shut down the db and take a snapshot"), vec![Verb::Stop, Verb::Snapshot]);
+        assert_eq!(verb_hints("restart web-1"), vec![Verb::Reboot]);
+        assert_eq!(verb_hints("stopped instances"), Vec::<Verb>::new());
+        assert_eq!(verb_hints("startup-db"), Vec::<Verb>::new());
+    }
+
+    fn s(id: &str, verb: Verb, similarity: f32) -> Scored {
+        Scored { id: id.into(), verb, similarity }
+    }
+
+    #[test]
+    fn routes_by_similarity_verb_and_margin() {
+        let scored =
+            [s("rds-stop", Verb::Stop, 0.62), s("rds-start", Verb::Start, 0.60), s("rds-reboot", Verb::Reboot, 0.5)];
+        // The verb lifts stop clear of start.
+        assert_eq!(
+            route("stop pg-main", &scored),
+            Route::Confident { id: "rds-stop".into(), score: 0.62 + VERB_BONUS }
+        );
+        // No verb: too close to call.
+        assert!(matches!(route("pg-main please", &scored), Route::Unsure(c) if c.len() == 3 && c[0].0 == "rds-stop"));
+        assert_eq!(route("hello", &[s("x", Verb::Stop, 0.1)]), Route::NoMatch);
+    }
+}
