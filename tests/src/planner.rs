@@ -31,6 +31,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// A response header's value (name in lower case), trimmed.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+        })
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -44,17 +52,31 @@ impl ServerProcess {
     /// Starts `binary` and waits until `/healthz` answers (loading the embedder, indexing the
     /// playbooks and loading the LLM take seconds). `extra` adds flags.
     pub fn start(binary: &Path, extra: &[&str]) -> Self {
+        Self::spawn(binary, extra, None)
+    }
+
+    /// Like [`Self::start`], logging at `info` into `log` with its temporary files in `tmp`
+    /// (for tests of what the server writes).
+    pub fn start_logging(binary: &Path, extra: &[&str], log: &Path, tmp: &Path) -> Self {
+        Self::spawn(binary, extra, Some((log, tmp)))
+    }
+
+    fn spawn(binary: &Path, extra: &[&str], logging: Option<(&Path, &Path)>) -> Self {
         let addr = format!("127.0.0.1:{}", free_port());
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(["--listen", &addr, "--token", TOKEN, "--exit-on-stdin-eof"])
             .arg("--playbooks")
             .arg(workspace_root().join("playbooks"))
             .args(extra)
             .env("CLOUDOPS_LOG", "warn")
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            .stdout(Stdio::null());
+        if let Some((log, tmp)) = logging {
+            let file = std::fs::File::create(log).expect("a log file");
+            command.env("CLOUDOPS_LOG", "info").env("TMPDIR", tmp).stdout(file);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let mut server = Self { child, addr };
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
@@ -92,6 +114,11 @@ impl ServerProcess {
         let (headers, body) = text.split_once("\r\n\r\n")?;
         let status = headers.split_whitespace().nth(1)?.parse().ok()?;
         Some(Answer { status, headers: headers.to_owned(), body: decode_chunked(headers, body) })
+    }
+
+    /// The server process's peak resident memory (VmHWM), in MiB; None without /proc.
+    pub fn peak_rss_mib(&self) -> Option<f64> {
+        crate::peak_rss_mib_of(&self.child.id().to_string())
     }
 
     pub fn plan(&self, body: &serde_json::Value) -> Answer {

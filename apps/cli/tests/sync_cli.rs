@@ -21,8 +21,14 @@ fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
         // The model files live in the developer's cache, not the test's HOME.
         .env("CLOUDOPS_MODEL_DIR", &model.model_dir)
         .env("ORT_DYLIB_PATH", &model.onnxruntime)
+        .env("CLOUDOPS_LLM_DIR", llm_dir())
         .output()
         .expect("run cloudops")
+}
+
+/// The LLM's files (absent: the in-process planner runs router-only, which these prompts need).
+fn llm_dir() -> std::path::PathBuf {
+    cloudops_llm::LlmFiles::discover().map(|f| f.dir).unwrap_or_default()
 }
 
 #[test]
@@ -83,6 +89,28 @@ fn sync_then_status_then_nothing_in_plaintext_at_rest() {
     let table = cloudops(&["search", "pg-instance-main1"], &aws, home.path());
     let table = String::from_utf8_lossy(&table.stdout);
     assert!(table.contains("ambiguous: 2 resources"), "{table}");
+
+    // `cloudops plan`, planner in-process: the ambiguous name gets a question listing both
+    // resources (never a pick); named with its account, one resource goes out and is planned
+    // (or refused with the reason, should its state or the synced permissions forbid it).
+    let asked = json(&cloudops(&["plan", "--json", "stop", "pg-instance-main1"], &aws, home.path()));
+    assert_eq!(asked["planner"], "local");
+    assert_eq!(asked["identified_resources"].as_array().unwrap().len(), 2, "{asked}");
+    assert_eq!(asked["clarification"]["candidates"].as_array().map(Vec::len), Some(2), "{asked}");
+    assert!(asked["script"]["steps"].as_array().unwrap().is_empty(), "{asked}");
+    let plan =
+        json(&cloudops(&["plan", "--json", "stop", "pg-instance-main1", "in", prod.as_str()], &aws, home.path()));
+    assert_eq!(plan["playbook"]["id"], "rds-stop-instance", "{plan}");
+    assert_eq!(plan["identified_resources"].as_array().unwrap().len(), 1, "{plan}");
+    assert_eq!(plan["identified_resources"][0]["account_id"], prod.as_str(), "{plan}");
+    match plan["script"]["steps"].as_array().unwrap().first() {
+        Some(step) => {
+            assert_eq!(step["call"]["parameters"]["DBInstanceIdentifier"], "pg-instance-main1", "{plan}");
+            assert_eq!(step["call"]["account_id"], prod.as_str(), "{plan}");
+            assert_eq!(plan["approval_required"], true);
+        }
+        None => assert!(plan["blocked"].as_array().is_some_and(|b| !b.is_empty()), "no steps and no reason: {plan}"),
+    }
 
     // Nothing that names a resource is on disk in plaintext (store, WAL, status, backups).
     let plain: std::collections::HashSet<&str> = seeded

@@ -30,10 +30,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CLOUDOPS_LOG")
-                .unwrap_or_else(|_| "info,mistralrs_core=warn,mistralrs_quant=warn,mistralrs=warn,ort=warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CLOUDOPS_LOG").unwrap_or_else(|_| {
+            "info,mistralrs_core=warn,mistralrs_quant=warn,mistralrs=warn,ort=warn,qdrant_edge=error".into()
+        }))
         .init();
     let config = ServerConfig::resolve(args)?;
 

@@ -167,3 +167,27 @@ fn with_redis_usage_counts_survive_a_server_restart() {
     let second = ServerProcess::start(binary, &args);
     assert_eq!(uses(&second), 2, "the counts live in Redis, not in the process");
 }
+
+#[test]
+fn the_server_writes_nothing_about_a_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, tmp) = (dir.path().join("server.log"), dir.path().join("tmp"));
+    std::fs::create_dir(&tmp).unwrap();
+    let server =
+        ServerProcess::start_logging(Path::new(env!("CARGO_BIN_EXE_cloudops-server")), &["--no-llm"], &log, &tmp);
+    let secret_name = "zz-payroll-db-4242";
+    let mut body = valid();
+    body["prompt"] = json!(format!("stop {secret_name}"));
+    body["identified_resources"][0]["identifier"] = json!(secret_name);
+    body["identified_resources"][0]["arn"] = json!(format!("arn:aws:rds:us-east-1:111111111111:db:{secret_name}"));
+    let answer = server.request("POST", "/v1/plan", Some(TOKEN), Some(&serde_json::to_vec(&body).unwrap())).unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains(secret_name), "the answer names it");
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("\"message\":\"plan\"") && logged.contains("decided_by"), "the plan is logged: {logged}");
+    assert!(!logged.contains(secret_name) && !logged.contains("payroll"), "the log names the resource: {logged}");
+    for (path, bytes) in cloudops_fakes::at_rest::files_under(&tmp) {
+        assert!(memchr::memmem::find(&bytes, secret_name.as_bytes()).is_none(), "{path} names the resource");
+    }
+}

@@ -279,11 +279,7 @@ fn prompts_plan_clarify_or_refuse_through_http() {
             continue;
         }
         let r = answer.json();
-        let decided = answer
-            .headers
-            .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-cloudops-decided-by:").map(|v| v.trim().to_owned()))
-            .unwrap_or_default();
+        let decided = answer.header("x-cloudops-decided-by").unwrap_or_default();
         let playbook = r["playbook"]["id"].as_str().unwrap_or("-").to_owned();
         let outcome = match &case.expect {
             Expect::Plan(id, op) => {

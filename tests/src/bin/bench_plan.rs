@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cloudops_domain::ResourceKind as K;
+use cloudops_e2e::percentile_ms;
 use cloudops_e2e::planner::{ServerProcess, identified};
-use cloudops_e2e::{peak_rss_mib, percentile_ms};
 use serde_json::json;
 
 const ROUTER_REQUESTS: usize = 200;
@@ -25,11 +25,7 @@ fn timed(server: &ServerProcess, body: &serde_json::Value) -> (Duration, String)
     let answer = server.plan(body);
     let elapsed = started.elapsed();
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let decided = answer
-        .headers
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-cloudops-decided-by:").map(|v| v.trim().to_owned()))
-        .unwrap_or_default();
+    let decided = answer.header("x-cloudops-decided-by").unwrap_or_default();
     (elapsed, decided)
 }
 
@@ -110,7 +106,7 @@ fn main() {
         "throughput: {total} router-path plans from {CLIENTS} concurrent clients in {secs:.2} s = {:.0} requests/s",
         total as f64 / secs
     );
-    if let Some(rss) = peak_rss_mib() {
-        println!("bench client peak RSS {rss:.0} MiB (the server is a separate process)");
+    if let Some(rss) = server.peak_rss_mib() {
+        println!("server peak RSS {rss:.0} MiB (MiniLM, playbook index, SmolLM2 F32)");
     }
 }
