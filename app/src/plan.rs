@@ -91,7 +91,12 @@ impl Planner {
         let scored: Vec<Scored> = hits
             .iter()
             .filter_map(|(id, similarity)| {
-                catalog.get(id).map(|p| Scored { id: id.clone(), verb: p.verb, similarity: *similarity })
+                catalog.get(id).map(|p| Scored {
+                    id: id.clone(),
+                    verb: p.verb,
+                    similarity: *similarity,
+                    keywords: p.keywords.clone(),
+                })
             })
             .collect();
         let mut trace = PlanTrace {

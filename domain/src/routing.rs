@@ -11,6 +11,8 @@ pub struct Scored {
     pub id: String,
     pub verb: Verb,
     pub similarity: f32,
+    /// The playbook's distinguishing words (`Playbook::keywords`).
+    pub keywords: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +27,8 @@ pub enum Route {
 
 /// Added to the similarity of a playbook whose verb the prompt names.
 pub const VERB_BONUS: f32 = 0.12;
+/// Taken from a playbook with keywords when the prompt says none of them.
+pub const KEYWORD_PENALTY: f32 = 0.15;
 /// Below this (after the bonus) a playbook is not a candidate.
 pub const MIN_SCORE: f32 = 0.35;
 /// The best is chosen outright when it leads the next by this much (and passes [`CONFIDENT`]).
@@ -132,12 +136,15 @@ pub fn verb_hints(prompt: &str) -> Vec<Verb> {
 /// Decides among `scored` (any order). Reads and describes count as one family.
 pub fn route(prompt: &str, scored: &[Scored]) -> Route {
     let hints = verb_hints(prompt);
+    let lower = prompt.to_lowercase();
     let family = |v: Verb| if v == Verb::Describe { Verb::List } else { v };
     let mut ranked: Vec<(String, f32)> = scored
         .iter()
         .map(|s| {
             let bonus = if hints.iter().any(|h| family(*h) == family(s.verb)) { VERB_BONUS } else { 0.0 };
-            (s.id.clone(), s.similarity + bonus)
+            let unsaid = !s.keywords.is_empty() && !s.keywords.iter().any(|k| lower.contains(&k.to_lowercase()));
+            let penalty = if unsaid { KEYWORD_PENALTY } else { 0.0 };
+            (s.id.clone(), s.similarity + bonus - penalty)
         })
         .filter(|(_, score)| *score >= MIN_SCORE)
         .collect();
@@ -170,7 +177,7 @@ mod tests {
     }
 
     fn s(id: &str, verb: Verb, similarity: f32) -> Scored {
-        Scored { id: id.into(), verb, similarity }
+        Scored { id: id.into(), verb, similarity, keywords: Vec::new() }
     }
 
     #[test]
@@ -185,5 +192,18 @@ mod tests {
         // No verb: too close to call.
         assert!(matches!(route("pg-main please", &scored), Route::Unsure(c) if c.len() == 3 && c[0].0 == "rds-stop"));
         assert_eq!(route("hello", &[s("x", Verb::Stop, 0.1)]), Route::NoMatch);
+    }
+
+    #[test]
+    fn keywords_keep_a_specific_playbook_from_plain_prompts() {
+        let mut snapshot = s("rds-stop-with-snapshot", Verb::Stop, 0.66);
+        snapshot.keywords = vec!["snapshot".into()];
+        let scored = [s("rds-stop-instance", Verb::Stop, 0.63), snapshot];
+        assert!(
+            matches!(route("stop pg-main in staging", &scored), Route::Confident { id, .. } if id == "rds-stop-instance")
+        );
+        assert!(
+            matches!(route("stop pg-main, snapshot first", &scored), Route::Unsure(c) if c[0].0 == "rds-stop-with-snapshot")
+        );
     }
 }

@@ -69,12 +69,12 @@ impl ServerProcess {
             .arg("--playbooks")
             .arg(workspace_root().join("playbooks"))
             .args(extra)
-            .env("CLOUDOPS_LOG", "warn")
+            .env("CLOUDOPS_LOG", "warn,qdrant_edge=error,mistralrs_core=error")
             .stdin(Stdio::piped())
             .stdout(Stdio::null());
         if let Some((log, tmp)) = logging {
             let file = std::fs::File::create(log).expect("a log file");
-            command.env("CLOUDOPS_LOG", "info").env("TMPDIR", tmp).stdout(file);
+            command.env("CLOUDOPS_LOG", "info,qdrant_edge=error").env("TMPDIR", tmp).stdout(file);
         }
         let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let mut server = Self { child, addr };

@@ -51,7 +51,9 @@ pub fn run() -> anyhow::Result<()> {
     );
     cloudops(&["plan", "stop", "pg-instance-main1", "in", "production"])?;
 
-    step("8. The planning server: `cloudops-server`, and the CLI sending it only the identified resources");
+    step(
+        "8. The planning server: `cloudops-server`; the CLI sends it only the identified resources and gets the exact call, its risk and the playbook's Git commit",
+    );
     let server = PlanningServer::start()?;
     let url = server.url.clone();
     cloudops(&[
@@ -88,7 +90,7 @@ impl PlanningServer {
             .args(["--listen", &addr, "--token", DEMO_TOKEN, "--exit-on-stdin-eof"])
             .arg("--playbooks")
             .arg(root().join("playbooks"))
-            .env("CLOUDOPS_LOG", "warn")
+            .env("CLOUDOPS_LOG", "warn,qdrant_edge=error,mistralrs_core=error")
             .stdin(std::process::Stdio::piped())
             .spawn()
             .context("cannot start cloudops-server")?;

@@ -105,7 +105,17 @@ fn cases() -> Vec<Case> {
             vec![rds("pg-instance-main1", "available")],
             Plan("rds-stop-instance", "StopDBInstance"),
         ),
-        // RDS instances and clusters.
+        // RDS instances and clusters. A plain stop is never the stop-with-snapshot playbook.
+        c(
+            "stop reporting-db in staging",
+            vec![rds("reporting-db", "available")],
+            Plan("rds-stop-instance", "StopDBInstance"),
+        ),
+        c(
+            "shut down zz-payroll-db-4242",
+            vec![rds("zz-payroll-db-4242", "available")],
+            Plan("rds-stop-instance", "StopDBInstance"),
+        ),
         c("start pg-reports", vec![rds("pg-reports", "stopped")], Plan("rds-start-instance", "StartDBInstance")),
         c("reboot pg-main", vec![rds("pg-main", "available")], Plan("rds-reboot-instance", "RebootDBInstance")),
         c(

@@ -52,6 +52,10 @@ pub struct Playbook {
     pub targets: Targets,
     /// How people ask for it; the router compares prompts with these.
     pub utterances: Vec<String>,
+    /// Words that set it apart from playbooks with the same verb ("snapshot" for stop with a
+    /// final snapshot): the router does not pick it for a prompt that says none of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
     #[serde(default)]
     pub parameters: BTreeMap<String, Parameter>,
     #[serde(default)]

@@ -75,6 +75,14 @@ impl Playbook {
         if self.utterances.len() < 3 || self.utterances.iter().any(|u| u.trim().is_empty()) {
             return Err(err("utterances", "give at least 3 non-empty example requests"));
         }
+        if self.keywords.iter().any(|k| k.trim().is_empty()) {
+            return Err(err("keywords", "a keyword must not be empty"));
+        }
+        if let Some(u) = self.utterances.iter().find(|u| {
+            !self.keywords.is_empty() && !self.keywords.iter().any(|k| u.to_lowercase().contains(&k.to_lowercase()))
+        }) {
+            return Err(err("utterances", format!("'{u}' says none of the keywords: the router would pass it over")));
+        }
         self.validate_parameters()?;
         self.validate_preconditions()?;
         let actions: BTreeSet<String> = self
