@@ -46,9 +46,7 @@ pub fn run() -> anyhow::Result<()> {
 
     step("7. `cloudops plan`: the same name is in both accounts, so the planner asks which — it never picks");
     cloudops(&["plan", "stop", "pg-instance-main1"])?;
-    step(
-        "   … named precisely, it plans: the exact call, its risk, the playbook and its Git commit (in-process planner)",
-    );
+    step("   … named precisely, one resource is checked against your synced IAM permissions (in-process planner)");
     cloudops(&["plan", "stop", "pg-instance-main1", "in", "production"])?;
 
     step(
