@@ -2,6 +2,7 @@
 //! before, swap the index; on a bad edit keep serving the last good catalog.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +18,15 @@ pub struct PlaybookLibrary {
     /// Text → vector, so a reload embeds only what changed.
     vectors: Mutex<HashMap<String, Vec<f32>>>,
     loaded: Mutex<Option<String>>,
+    /// Where the vectors are kept between processes (see [`Self::with_vector_file`]).
+    vector_file: Option<PathBuf>,
+}
+
+/// The vectors of playbook texts on disk, for one model.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct VectorFile {
+    model: String,
+    vectors: HashMap<String, Vec<f32>>,
 }
 
 impl std::fmt::Debug for PlaybookLibrary {
@@ -31,7 +41,32 @@ fn poisoned() -> PortError {
 
 impl PlaybookLibrary {
     pub fn new(source: Arc<dyn PlaybookSource>, store: Arc<dyn PlaybookStore>, embedder: Arc<dyn Embedder>) -> Self {
-        Self { source, store, embedder, vectors: Mutex::default(), loaded: Mutex::default() }
+        Self { source, store, embedder, vectors: Mutex::default(), loaded: Mutex::default(), vector_file: None }
+    }
+
+    /// Keeps the playbook texts' vectors in `path` (a cache: playbook text only, never estate
+    /// data), so a process that starts often — the CLI planning in-process — embeds only
+    /// texts it has not seen. An unreadable file or one from another model is ignored.
+    pub fn with_vector_file(mut self, path: PathBuf) -> Self {
+        let cached = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<VectorFile>(&b).ok());
+        if let Some(file) = cached.filter(|f| f.model == self.embedder.model_id()) {
+            self.vectors = Mutex::new(file.vectors);
+        }
+        self.vector_file = Some(path);
+        self
+    }
+
+    fn save_vectors(&self) {
+        let Some(path) = &self.vector_file else { return };
+        let Ok(vectors) = self.vectors.lock() else { return };
+        let file = VectorFile { model: self.embedder.model_id().to_owned(), vectors: vectors.clone() };
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
+        let written = serde_json::to_vec(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| crate::backup::write_local(dir, name, &bytes).map(|_| ()).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot cache the playbook vectors; they are embedded again next time");
+        }
     }
 
     /// Reloads when the repository changed since the last load. `Ok(true)` when a new catalog
@@ -54,6 +89,9 @@ impl PlaybookLibrary {
             let vectors = self.embedder.embed(chunk).await?;
             let mut known = self.vectors.lock().map_err(|_| poisoned())?;
             known.extend(chunk.iter().cloned().zip(vectors));
+        }
+        if !missing.is_empty() {
+            self.save_vectors();
         }
         let indexed = {
             let known = self.vectors.lock().map_err(|_| poisoned())?;

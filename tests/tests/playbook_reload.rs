@@ -44,7 +44,10 @@ async fn versions_reloads_and_refuses_bad_edits() {
     let counting = Arc::new(HashEmbedder::default());
     let embedder: Arc<dyn Embedder> = counting.clone();
     let store = Arc::new(EdgePlaybookStore::new(embedder.dimension()));
-    let library = PlaybookLibrary::new(Arc::new(DirPlaybookSource::new(dir)), store.clone(), embedder.clone());
+    let vectors = tempfile::tempdir().unwrap();
+    let vector_file = vectors.path().join("playbook-vectors.json");
+    let library = PlaybookLibrary::new(Arc::new(DirPlaybookSource::new(dir)), store.clone(), embedder.clone())
+        .with_vector_file(vector_file.clone());
     assert!(library.refresh().await.unwrap());
     assert!(!library.refresh().await.unwrap(), "nothing changed: no reload");
     let catalog = store.catalog();
@@ -84,4 +87,15 @@ async fn versions_reloads_and_refuses_bad_edits() {
     git(dir, &["commit", "-q", "-m", "versioning"]);
     assert!(library.refresh().await.unwrap());
     assert_eq!(store.catalog().version, git(dir, &["rev-parse", "HEAD"]));
+
+    // Another process (the next CLI call) finds the vectors in the file and embeds nothing.
+    let fresh = Arc::new(HashEmbedder::default());
+    let again = PlaybookLibrary::new(
+        Arc::new(DirPlaybookSource::new(dir)),
+        Arc::new(EdgePlaybookStore::new(fresh.dimension())),
+        fresh.clone(),
+    )
+    .with_vector_file(vector_file);
+    assert!(again.refresh().await.unwrap());
+    assert_eq!(fresh.embedded(), 0, "every text came from the vector file");
 }

@@ -27,7 +27,8 @@ pub struct ModelFiles {
 const MODEL_FILES: [&str; 5] =
     ["model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"];
 
-fn cache_root() -> Option<PathBuf> {
+/// cloudops's cache directory: `$CLOUDOPS_CACHE_DIR`, else the OS cache dir + `cloudops`.
+pub fn cache_root() -> Option<PathBuf> {
     match std::env::var_os("CLOUDOPS_CACHE_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => Some(dir.into()),
         None => dirs::cache_dir().map(|d| d.join("cloudops")),

@@ -11,5 +11,5 @@
 mod files;
 mod minilm;
 
-pub use files::{EmbedError, ModelFiles};
+pub use files::{EmbedError, ModelFiles, cache_root};
 pub use minilm::MiniLmEmbedder;

@@ -43,10 +43,11 @@ async fn local_planner(config: &Config) -> anyhow::Result<LocalPlanner> {
         None => Arc::new(BuiltinPlaybookSource),
     };
     let store = Arc::new(EdgePlaybookStore::new(embedder.dimension()));
-    PlaybookLibrary::new(source, store.clone(), embedder.clone())
-        .refresh()
-        .await
-        .context("cannot load the playbooks")?;
+    let mut library = PlaybookLibrary::new(source, store.clone(), embedder.clone());
+    if let Some(cache) = cloudops_embeddings::cache_root() {
+        library = library.with_vector_file(cache.join("playbook-vectors.json"));
+    }
+    library.refresh().await.context("cannot load the playbooks")?;
     Ok(LocalPlanner(Planner {
         embedder,
         playbooks: store,
