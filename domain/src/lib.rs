@@ -8,6 +8,7 @@ pub mod agent;
 pub mod constraints;
 pub mod document;
 pub mod error;
+pub mod guard;
 pub mod iam;
 pub mod ids;
 pub mod intent;

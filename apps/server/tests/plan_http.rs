@@ -7,8 +7,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use cloudops_domain::PlanResponse;
 use cloudops_domain::{IamAction, IdentifiedResource, ResourceKind as K};
 use cloudops_e2e::planner::{ServerProcess, identified};
+use cloudops_playbooks::DirPlaybookSource;
+use cloudops_ports::PlaybookSource;
 use serde_json::{Value, json};
 
 fn server() -> &'static ServerProcess {
@@ -280,6 +283,8 @@ fn prompts_plan_clarify_or_refuse_through_http() {
     let server = server();
     let mut failures = Vec::new();
     let mut planned = BTreeSet::new();
+    // The client's own copy of the playbooks, for its plan guard.
+    let catalog = DirPlaybookSource::new(cloudops_e2e::workspace_root().join("playbooks")).load().unwrap();
     let cases = cases();
     for case in &cases {
         let body = json!({"prompt": case.prompt, "identified_resources": case.resources});
@@ -299,7 +304,14 @@ fn prompts_plan_clarify_or_refuse_through_http() {
                     && r["clarification"].is_null()
                     && r["blocked"].is_null();
                 planned.insert(id.to_string());
-                (ok, format!("plan {id}/{op}"))
+                // Every plan the server makes passes the client's guard.
+                let plan: PlanResponse = serde_json::from_value(r.clone()).expect("a strict PlanResponse");
+                let guard =
+                    cloudops_domain::guard::check(&plan, &case.resources, &catalog.get(id).unwrap().operations());
+                if let Err(rejections) = &guard {
+                    failures.push(format!("{:?}: the guard rejects the server's plan: {rejections:?}", case.prompt));
+                }
+                (ok && guard.is_ok(), format!("plan {id}/{op}"))
             }
             Expect::Clarify(missing) => {
                 let names: Vec<&str> = r["clarification"]["missing"]

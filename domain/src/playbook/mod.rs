@@ -178,6 +178,14 @@ pub struct StepTemplate {
     pub wait: Option<crate::plan::WaitFor>,
 }
 
+/// A call a playbook may make: what the plan guard compares each step with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedCall {
+    pub service: String,
+    pub operation: String,
+    pub parameters: std::collections::BTreeSet<String>,
+}
+
 /// What the risk rules cannot see from the resources alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -208,13 +216,17 @@ impl Playbook {
         self.risk.action_class.unwrap_or_else(|| self.verb.class())
     }
 
-    /// The `service:Operation` pairs its steps and rollback may call: what the client's plan
-    /// guard allows for a plan citing this playbook.
-    pub fn operations(&self) -> Vec<(String, String)> {
+    /// The calls its steps and rollback may make — service, operation and the parameter names
+    /// the templates give them: what the client's plan guard allows for a plan citing it.
+    pub fn operations(&self) -> Vec<AllowedCall> {
         self.steps
             .iter()
             .chain(&self.rollback)
-            .map(|s| (s.service.clone().unwrap_or_else(|| self.service.clone()), s.operation.clone()))
+            .map(|s| AllowedCall {
+                service: s.service.clone().unwrap_or_else(|| self.service.clone()),
+                operation: s.operation.clone(),
+                parameters: s.parameters.keys().cloned().collect(),
+            })
             .collect()
     }
 
