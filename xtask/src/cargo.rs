@@ -13,9 +13,21 @@ use anyhow::{Context, bail};
 
 use crate::emulator::root;
 
-/// `cargo` (the one running us), in the workspace root, without `cargo run`'s package variables.
+/// Where every build of ours goes: `CARGO_TARGET_DIR` when set, else the shared
+/// `<cache>/target` the README and `.ci/run` use — so a `cargo xtask demo` in a shell that
+/// forgot the variable reuses the build instead of compiling the world into `./target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => crate::models::cache_dir().map(|c| c.join("target")).unwrap_or_else(|_| root().join("target")),
+    }
+}
+
+/// `cargo` (the one running us), in the workspace root, building into [`target_dir`], without
+/// `cargo run`'s package variables.
 pub fn command() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.env("CARGO_TARGET_DIR", target_dir());
     for (name, _) in std::env::vars_os() {
         let Some(name) = name.to_str() else { continue };
         let package_var = name.starts_with("CARGO_PKG_")
@@ -41,8 +53,7 @@ pub fn workspace_binary(name: &str) -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("building the workspace failed ({status})");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    let binary = target.join("debug").join(name);
+    let binary = target_dir().join("debug").join(name);
     if !binary.is_file() {
         bail!("{} was not built", binary.display());
     }
