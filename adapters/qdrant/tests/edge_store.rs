@@ -160,10 +160,22 @@ async fn tampered_ciphertext_on_disk_is_detected() {
         }
     }
     assert!(flipped > 0, "the sealed payloads are stored as JSON text the test can find");
+    // The engine may keep some payloads compressed, where the flip cannot reach them: every
+    // record either fails its integrity check or opens exactly as written — never garbage.
     let store = EdgeEstateStore::open(dir.path(), ESTATE_DIMENSIONS, the_ring).unwrap();
-    let err = store.get(estate[3].resource.point_id()).await.expect_err("tampered records must not open");
-    assert!(matches!(err, PortError::Corrupt { .. }), "{err:?}");
-    assert!(err.to_string().contains("integrity"), "{err}");
+    let mut corrupt = 0;
+    for s in &estate {
+        match store.get(s.resource.point_id()).await {
+            Err(err) => {
+                assert!(matches!(err, PortError::Corrupt { .. }) && err.to_string().contains("integrity"), "{err:?}");
+                corrupt += 1;
+            }
+            Ok(got) => {
+                assert_eq!(got.map(|g| g.resource), Some(s.resource.clone()), "a tampered store returned garbage")
+            }
+        }
+    }
+    assert!(corrupt > 0, "no tampered record was detected");
 }
 
 #[tokio::test]
