@@ -129,12 +129,17 @@ impl AwsCall {
     /// `elasticloadbalancing:*`, S3 calls the bucket-level action names are not derivable and
     /// are the playbook's to state).
     pub fn iam_action(&self) -> String {
-        let prefix = match self.service.as_str() {
-            "elbv2" => "elasticloadbalancing",
-            "resourcegroupstaggingapi" => "tag",
-            other => other,
-        };
-        format!("{prefix}:{}", self.operation)
+        format!("{}:{}", iam_prefix(&self.service), self.operation)
+    }
+}
+
+/// The IAM action prefix of an SDK service name: `elbv2` → `elasticloadbalancing`,
+/// `resourcegroupstaggingapi` → `tag`, the others unchanged.
+pub fn iam_prefix(service: &str) -> &str {
+    match service {
+        "elbv2" => "elasticloadbalancing",
+        "resourcegroupstaggingapi" => "tag",
+        other => other,
     }
 }
 

@@ -41,14 +41,6 @@ pub fn groups<'a>(targets: &[&'a IdentifiedResource]) -> Vec<Vec<&'a IdentifiedR
     by.into_values().collect()
 }
 
-/// The IAM prefix of the service that owns a kind (`elbv2` → `elasticloadbalancing`).
-fn iam_prefix(r: &IdentifiedResource) -> &'static str {
-    match r.resource_type.service() {
-        "elbv2" => "elasticloadbalancing",
-        other => other,
-    }
-}
-
 /// Failed preconditions and denied actions, one blocker each; plus warnings for actions
 /// whose outcome is unknown.
 pub fn check(playbook: &Playbook, targets: &[&IdentifiedResource]) -> (Vec<Blocker>, Vec<String>) {
@@ -79,7 +71,7 @@ pub fn check(playbook: &Playbook, targets: &[&IdentifiedResource]) -> (Vec<Block
         }
         // Only the actions of the target's own service apply to it (a tagging playbook lists
         // the tag actions of every service).
-        let prefix = iam_prefix(t);
+        let prefix = crate::plan::iam_prefix(t.resource_type.service());
         for action in &playbook.iam_actions {
             if !action.to_ascii_lowercase().starts_with(&format!("{prefix}:")) {
                 continue;

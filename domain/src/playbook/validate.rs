@@ -40,13 +40,10 @@ fn is_read_operation(op: &str) -> bool {
 /// The IAM action of `service:Operation` where it can be derived (not for S3, whose IAM
 /// action names differ from its operations).
 pub(crate) fn derived_action(service: &str, operation: &str) -> Option<String> {
-    let prefix = match service {
-        "s3" => return None,
-        "elbv2" => "elasticloadbalancing",
-        "resourcegroupstaggingapi" => "tag",
-        other => other,
-    };
-    Some(format!("{prefix}:{operation}").to_ascii_lowercase())
+    if service == "s3" {
+        return None;
+    }
+    Some(format!("{}:{operation}", crate::plan::iam_prefix(service)).to_ascii_lowercase())
 }
 
 impl Playbook {
