@@ -3,14 +3,17 @@
 
 pub mod archive;
 pub mod backup;
+pub mod checked;
 pub mod config;
 pub mod counters;
 pub mod doctor;
 pub mod error;
+pub mod execute;
 pub mod keys;
 pub mod lookup;
 pub mod paths;
 pub mod plan;
+pub mod plan_file;
 pub mod playbooks;
 pub mod request;
 pub mod status;

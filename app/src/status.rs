@@ -57,6 +57,23 @@ pub fn save(data_dir: &Path, ring: &KeyRing, statuses: &[SyncStatus]) -> Result<
     Ok(())
 }
 
+/// The profile to act in each account with: the one whose sync of that account succeeded
+/// most recently (the profile the user's estate for that account came from).
+pub fn profiles_by_account(
+    statuses: &[SyncStatus],
+) -> std::collections::BTreeMap<cloudops_domain::AccountId, cloudops_ports::Profile> {
+    let mut best: std::collections::BTreeMap<cloudops_domain::AccountId, (chrono::DateTime<chrono::Utc>, String)> =
+        std::collections::BTreeMap::new();
+    for s in statuses {
+        let (Some(account), Some(success)) = (&s.account_id, s.last_success) else { continue };
+        let newer = best.get(account).is_none_or(|(at, _)| success > *at);
+        if newer {
+            best.insert(account.clone(), (success, s.profile.clone()));
+        }
+    }
+    best.into_iter().map(|(account, (_, profile))| (account, cloudops_ports::Profile(profile))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! (`tests/purity.rs`) fails if that changes.
 
 pub mod agent;
+pub mod approval;
 pub mod constraints;
 pub mod document;
 pub mod error;
@@ -29,7 +30,7 @@ pub use error::{IdError, PlanError};
 pub use iam::{IamAction, IamPermissions, PermissionVerdict, PrincipalContext, PrincipalKind};
 pub use ids::{AccountId, Arn, PointId, Region, ResourceId};
 pub use intent::{ActionClass, Filters, Intent, TargetRef, Verb};
-pub use plan::{AwsCall, PlanStep, Script, WaitFor};
+pub use plan::{AwsCall, PlanStep, Script, StepKind, WaitFor};
 pub use playbook::{Catalog, Playbook, PlaybookSummary};
 pub use resource::{Dependency, Relation, Resource, ResourceConfig, ResourceKind, ResourceState};
 pub use risk::{ExposureChange, RiskAssessment, RiskInput, RiskLevel, RiskReason, RiskRule};

@@ -44,15 +44,45 @@ pub struct PlanStep {
     pub depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<WaitFor>,
-    /// The same call as an AWS CLI command line (rendered by [`AwsCall::cli`]); for people, never executed.
+    /// The same call as an AWS CLI command line (rendered by [`AwsCall::cli`]); for people, never
+    /// executed as text (the `aws_cli` kind runs the call's own argument list).
     pub cli: String,
+    /// How the client makes the call: the SDK (default) or the installed AWS CLI.
+    #[serde(default, skip_serializing_if = "StepKind::is_sdk")]
+    pub kind: StepKind,
+}
+
+/// How a step's call is made on the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Through the AWS SDK (the aws adapter).
+    #[default]
+    AwsSdk,
+    /// By spawning the installed `aws` CLI with the profile's environment and the call's
+    /// parameters as `--cli-input-json` (never a shell).
+    AwsCli,
+}
+
+impl StepKind {
+    pub fn is_sdk(&self) -> bool {
+        *self == Self::AwsSdk
+    }
 }
 
 impl PlanStep {
     /// A step whose `cli` is rendered from its call.
     pub fn new(id: &str, description: &str, call: AwsCall) -> Self {
         let cli = call.cli();
-        Self { id: id.to_owned(), description: description.to_owned(), call, depends_on: Vec::new(), wait: None, cli }
+        Self {
+            id: id.to_owned(),
+            description: description.to_owned(),
+            call,
+            depends_on: Vec::new(),
+            wait: None,
+            cli,
+            kind: StepKind::AwsSdk,
+        }
     }
 }
 

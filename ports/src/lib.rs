@@ -33,7 +33,7 @@ pub use embedder::Embedder;
 pub use error::PortError;
 pub use estate_source::{EstateSource, NoProgress, ScanTarget, SyncEvent, SyncSink};
 pub use estate_store::{EstateFilter, EstateStore, ScoredResource, StoredResource};
-pub use executor::{ExecutionOutcome, Executor};
+pub use executor::{CallOutcome, Executor};
 pub use permissions::PermissionOracle;
 pub use planner::PlannerClient;
 pub use playbooks::{PlaybookSource, PlaybookStore, PlaybookText};

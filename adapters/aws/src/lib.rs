@@ -6,6 +6,7 @@
 mod accounts;
 mod backup;
 mod errors;
+mod execute;
 mod permissions;
 mod profiles;
 mod scan;
@@ -14,6 +15,7 @@ mod simulate;
 
 pub use accounts::AwsAccounts;
 pub use backup::{RETENTION_RULE_ID, S3BackupTarget};
+pub use execute::{AwsExecutor, SDK_OPERATIONS, cli_arguments, find_on_path};
 pub use permissions::{LocalPolicyOracle, decode_policy, permissions_for, principal_of, request_context};
 pub use profiles::{AwsConfigFiles, list_profiles};
 pub use scan::AwsEstateSource;

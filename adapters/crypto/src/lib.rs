@@ -9,6 +9,10 @@
 //! - a tampered record, or one sealed with a key the ring does not hold, is an error that
 //!   names the record — never garbage, never a panic.
 
+mod compact;
+
+pub use compact::SharedKeyRing;
+
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use serde::{Deserialize, Serialize};

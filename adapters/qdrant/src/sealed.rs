@@ -1,25 +1,15 @@
 //! Sealed payload fields: AES-256-GCM records (see `cloudops-crypto`) as JSON in a payload.
 
-use std::sync::{Arc, RwLock};
-
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
-use cloudops_crypto::{CryptoError, KeyRing, Sealed};
+use cloudops_crypto::{CryptoError, Sealed};
 use cloudops_ports::{PortError, PortResult};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-/// The key ring shared by the stores of one data directory.
-pub type SharedKeyRing = Arc<RwLock<KeyRing>>;
+pub use cloudops_crypto::SharedKeyRing;
 
 pub(crate) fn seal(ring: &SharedKeyRing, record: &str, plaintext: &[u8]) -> PortResult<Value> {
     let ring = ring.read().map_err(|_| poisoned())?;
     let sealed = ring.seal(record, plaintext).map_err(|e| crypto_error(record, e))?;
-    Ok(json!({
-        "k": sealed.key_id,
-        "v": sealed.version,
-        "n": B64.encode(sealed.nonce),
-        "c": B64.encode(&sealed.ciphertext),
-    }))
+    Ok(sealed.to_json())
 }
 
 pub(crate) fn open(ring: &SharedKeyRing, record: &str, value: Option<&Value>) -> PortResult<Vec<u8>> {
@@ -36,15 +26,7 @@ pub(crate) fn is_stale(ring: &SharedKeyRing, record: &str, value: Option<&Value>
 
 fn parse(record: &str, value: Option<&Value>) -> PortResult<Sealed> {
     let bad = |what: &str| corrupt(record, &format!("its sealed field is malformed ({what})"));
-    let value = value.ok_or_else(|| bad("missing"))?;
-    let key_id = value.get("k").and_then(Value::as_str).ok_or_else(|| bad("key id"))?.to_owned();
-    let version = value.get("v").and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok());
-    let version = version.ok_or_else(|| bad("key version"))?;
-    let nonce = value.get("n").and_then(Value::as_str).and_then(|n| B64.decode(n).ok());
-    let nonce: [u8; 12] = nonce.and_then(|n| n.try_into().ok()).ok_or_else(|| bad("nonce"))?;
-    let ciphertext = value.get("c").and_then(Value::as_str).and_then(|c| B64.decode(c).ok());
-    let ciphertext = ciphertext.ok_or_else(|| bad("ciphertext"))?;
-    Ok(Sealed { key_id, version, nonce, ciphertext })
+    Sealed::from_json(value.ok_or_else(|| bad("missing"))?).map_err(bad)
 }
 
 pub(crate) fn corrupt(record: &str, detail: &str) -> PortError {

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use cloudops_app::config::KeyStorage;
+use cloudops_app::execute::Strategy;
 
 /// cloudops: operate your AWS estate in plain words, with a plan you approve.
 #[derive(Debug, Parser)]
@@ -91,8 +92,56 @@ pub enum Command {
         /// The server's bearer token [default: the config's [server] token].
         #[arg(long, env = "CLOUDOPS_SERVER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
         server_token: Option<String>,
+        /// Also save the plan to FILE (sealed with the store's key; run it with `cloudops exec
+        /// FILE` within an hour).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+    },
+    /// Plan a request, check the plan on this machine, show it, ask for approval, run it with
+    /// your AWS credentials, then re-sync the resources it changed and show their state.
+    /// Exit status: 0 done, 1 a step failed (or was cancelled), 2 nothing ran (a question, a
+    /// refusal, or no approval).
+    Ask {
+        /// The request (several words form one request).
+        #[arg(required = true, num_args = 1.., value_name = "TEXT")]
+        text: Vec<String>,
+        /// The planning server's URL [default: the config's [server] url, else in-process].
+        #[arg(long, env = "CLOUDOPS_SERVER", value_name = "URL")]
+        server: Option<String>,
+        /// The server's bearer token [default: the config's [server] token].
+        #[arg(long, env = "CLOUDOPS_SERVER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+        server_token: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run a plan saved by `cloudops plan --out FILE`: the file's seal, age and the plan guard
+    /// are checked again, then approval as for `ask`. Same exit status as `ask`.
+    Exec {
+        /// The plan file.
+        #[arg(value_name = "PLAN_FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// The audit log: every request, plan, approval, refusal and executed call, oldest first.
+    History {
+        /// Show only the last N entries.
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log's integrity.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Show or set the planning server the CLI uses (the [server] section of the config file).
+    Server {
+        #[command(subcommand)]
+        command: ServerCommand,
     },
     /// Take an encrypted snapshot of the local store into the data dir's backups/ (kept 7
     /// days) and push it to the [backup] s3_bucket of the config (kept 30 days by a lifecycle
@@ -120,6 +169,55 @@ pub enum Command {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+}
+
+/// Approval and execution flags of `ask` and `exec`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Approve without asking (for scripts). Refused for high or critical risk unless
+    /// --allow-high-risk is given too.
+    #[arg(long)]
+    pub yes: bool,
+    /// With --yes: also approve high and critical risk plans.
+    #[arg(long, requires = "yes")]
+    pub allow_high_risk: bool,
+    /// Show the exact calls and make them with DryRun=true where the API has it (EC2);
+    /// nothing changes and no approval is needed.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How steps are scheduled: serial, parallel, or dependencies (as soon as the steps they
+    /// depend on are done).
+    #[arg(long, default_value = "dependencies", value_name = "STRATEGY")]
+    pub strategy: Strategy,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain and seals of every entry. Exits 1 when the log was tampered with.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCommand {
+    /// Print the [server] settings in effect (the token is never printed).
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the server URL (empty: plan in-process), its token, or the playbook directory.
+    Set {
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        playbooks: Option<PathBuf>,
     },
 }
 

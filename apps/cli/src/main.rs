@@ -1,6 +1,8 @@
 //! `cloudops`: the command-line app. Thin wiring: parse arguments, build adapters, call the
 //! use cases in `cloudops-app`, render text or `--json`.
 
+mod ask_cmd;
+mod audit_cmds;
 mod cli;
 mod plan_cmd;
 mod render;
@@ -12,8 +14,9 @@ mod sync_cmd;
 use std::process::ExitCode;
 
 use clap::Parser;
+use cloudops_app::plan_file::SavedPlan;
 
-use crate::cli::{Cli, Command, KeyCommand};
+use crate::cli::{AuditCommand, Cli, Command, KeyCommand, RunArgs, ServerCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -72,12 +75,109 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let result = search_cmd::run(&paths, secrets.as_ref(), &text.join(" "), usize::from(limit)).await?;
             emit(json, &search_cmd::SearchOutput::from(&result), search_cmd::render(&result))
         }
-        Command::Plan { text, server, server_token, json } => {
+        Command::Plan { text, server, server_token, out, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
             let target = plan_cmd::Target { server, token: server_token };
-            let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &text.join(" "), target).await?;
+            let prompt = text.join(" ");
+            let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &prompt, target).await?;
+            if let Some(path) = out {
+                let ring = cloudops_app::keys::load(secrets.as_ref()).await?;
+                let identified = output.identified_resources.clone();
+                let saved =
+                    SavedPlan::new(&prompt, &output.planner, identified, output.response.clone(), chrono::Utc::now());
+                saved.write(&path, &ring)?;
+                eprintln!(
+                    "plan saved to {} (run it with `cloudops exec {}` within an hour)",
+                    path.display(),
+                    path.display()
+                );
+            }
             emit(json, &output, plan_cmd::render(&output))
+        }
+        Command::Ask { text, server, server_token, run } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let target = plan_cmd::Target { server, token: server_token };
+            let prompt = text.join(" ");
+            let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &prompt, target).await?;
+            let planned = ask_cmd::Planned {
+                prompt,
+                planner: output.planner,
+                identified: output.identified_resources,
+                response: output.response,
+            };
+            let result = ask_cmd::run(&paths, &config, secrets.as_ref(), planned, &flags(&run)).await?;
+            finish_run(run.json, &result)
+        }
+        Command::Exec { file, run } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let ring = cloudops_app::keys::load(secrets.as_ref()).await?;
+            let saved = match SavedPlan::read(&file, &ring, chrono::Utc::now()) {
+                Ok(saved) => saved,
+                Err(e) => {
+                    let audit = ask_cmd::audit_log(&paths, secrets.as_ref()).await?;
+                    let refusal = cloudops_ports::AuditEvent::Refusal { digest: None, reason: e.to_string() };
+                    cloudops_ports::AuditLog::append(&audit, chrono::Utc::now(), refusal).await?;
+                    return Err(e.into());
+                }
+            };
+            let planned = ask_cmd::Planned {
+                prompt: saved.prompt,
+                planner: saved.planner,
+                identified: saved.identified_resources,
+                response: saved.response,
+            };
+            let result = ask_cmd::run(&paths, &config, secrets.as_ref(), planned, &flags(&run)).await?;
+            finish_run(run.json, &result)
+        }
+        Command::History { limit, json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let entries = audit_cmds::history(&paths, secrets.as_ref(), limit).await?;
+            emit(json, &entries, audit_cmds::render_history(&entries))
+        }
+        Command::Audit { command: AuditCommand::Verify { json } } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let verification = audit_cmds::verify(&paths, secrets.as_ref()).await?;
+            emit(json, &verification, audit_cmds::render_verification(&verification))?;
+            Ok(if verification.intact() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Server { command: ServerCommand::Show { json } } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let shown = serde_json::json!({
+                "url": config.server.url,
+                "token_set": config.server.token.is_some(),
+                "playbooks": config.server.playbooks,
+                "config_file": paths.config_file,
+            });
+            let text = format!(
+                "server     {}\ntoken      {}\nplaybooks  {}\n",
+                config.server.url.as_deref().unwrap_or("(none: plans in-process)"),
+                if config.server.token.is_some() { "set" } else { "not set" },
+                config.server.playbooks.as_ref().map_or("(built in)".into(), |p| p.display().to_string()),
+            );
+            emit(json, &shown, text)
+        }
+        Command::Server { command: ServerCommand::Set { url, token, playbooks } } => {
+            let mut config = cloudops_app::Config::load(&paths.config_file)?;
+            if let Some(url) = url {
+                if !url.is_empty() {
+                    cloudops_http::HttpPlannerClient::new(&url, None)?;
+                }
+                config.server.url = Some(url).filter(|u| !u.is_empty());
+            }
+            if let Some(token) = token {
+                config.server.token = Some(token).filter(|t| !t.is_empty());
+            }
+            if let Some(dir) = playbooks {
+                config.server.playbooks = Some(dir).filter(|d| !d.as_os_str().is_empty());
+            }
+            config.save(&paths.config_file)?;
+            println!("saved {}", paths.config_file.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Backup { no_push, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;
@@ -103,6 +203,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             emit(json, &report, text)
         }
     }
+}
+
+fn flags(run: &RunArgs) -> ask_cmd::RunFlags {
+    ask_cmd::RunFlags {
+        yes: run.yes,
+        allow_high_risk: run.allow_high_risk,
+        dry_run: run.dry_run,
+        strategy: run.strategy,
+        json: run.json,
+    }
+}
+
+/// Prints the result of `ask`/`exec` (as JSON with `--json`; the text was streamed) and maps
+/// its outcome to the exit status.
+fn finish_run(json: bool, result: &ask_cmd::RunOutput) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(result)?);
+    }
+    Ok(ExitCode::from(result.outcome.exit_code()))
 }
 
 /// Prints `value` as JSON or `text`, and succeeds.

@@ -80,7 +80,11 @@ pub async fn run(
 
 /// The human form: the explanation, then what to do next.
 pub fn render(output: &PlanOutput) -> String {
-    let r = &output.response;
+    render_response(&output.response)
+}
+
+/// The planner's answer in words: the explanation or the question, and the warnings.
+pub fn render_response(r: &PlanResponse) -> String {
     let mut out = String::new();
     if let Some(c) = &r.clarification {
         out.push_str(&format!("question: {}\n", c.question));

@@ -94,29 +94,10 @@ pub async fn run(
     let files = AwsConfigFiles::default();
     let accounts = AwsAccounts::new(files.clone());
     let request = request(config, &accounts, profiles, regions, full).await?;
-    let embedder = MiniLmEmbedder::discover()?;
-    let (stores, ring) = stores::open(paths, secrets).await?;
-    let source = AwsEstateSource::new(files.clone());
-    let oracle = AutoOracle::new(files);
-    let progress = Progress::new();
-    let ports = SyncPorts {
-        accounts: &accounts,
-        source: &source,
-        oracle: &oracle,
-        store: &stores.estate,
-        embedder: &embedder,
-        clock: &SystemClock,
-        sink: &progress,
-    };
-    let report = sync(ports, &request).await?;
-    if let Some(bar) = &progress.bar {
-        bar.finish_and_clear();
-    }
+    let (report, ring) = sync_and_record(paths, secrets, &request).await?;
     let now = chrono::Utc::now();
     let snapshot = {
         let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
-        let previous = status::load(&paths.data_dir, &ring)?;
-        status::save(&paths.data_dir, &ring, &status::merge(previous, &report.statuses))?;
         if config.backup.daily && backup::is_due(&paths.backups_dir(), now)? {
             Some(backup::seal_snapshot(&paths.store_dir(), &ring, now)?)
         } else {
@@ -135,6 +116,40 @@ pub async fn run(
         None => None,
     };
     Ok(SyncOutput { report, backup })
+}
+
+/// Runs `request` into the local store and merges its statuses into the status file.
+pub async fn sync_and_record(
+    paths: &AppPaths,
+    secrets: &dyn SecretStore,
+    request: &SyncRequest,
+) -> anyhow::Result<(SyncReport, cloudops_qdrant::SharedKeyRing)> {
+    let files = AwsConfigFiles::default();
+    let accounts = AwsAccounts::new(files.clone());
+    let embedder = MiniLmEmbedder::discover()?;
+    let (stores, ring) = stores::open(paths, secrets).await?;
+    let source = AwsEstateSource::new(files.clone());
+    let oracle = AutoOracle::new(files);
+    let progress = Progress::new();
+    let ports = SyncPorts {
+        accounts: &accounts,
+        source: &source,
+        oracle: &oracle,
+        store: &stores.estate,
+        embedder: &embedder,
+        clock: &SystemClock,
+        sink: &progress,
+    };
+    let report = sync(ports, request).await?;
+    if let Some(bar) = &progress.bar {
+        bar.finish_and_clear();
+    }
+    {
+        let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let previous = status::load(&paths.data_dir, &ring)?;
+        status::save(&paths.data_dir, &ring, &status::merge(previous, &report.statuses))?;
+    }
+    Ok((report, ring))
 }
 
 pub async fn statuses(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<Vec<SyncStatus>> {

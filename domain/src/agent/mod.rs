@@ -95,6 +95,7 @@ fn render_steps(
             let mut step = PlanStep::new(&suffix(&t.id, g), &description, call);
             step.depends_on = t.depends_on.iter().map(|d| suffix(d, g)).collect();
             step.wait = t.wait.clone();
+            step.kind = t.kind;
             steps.push(step);
         }
     }

@@ -176,6 +176,9 @@ pub struct StepTemplate {
     pub depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<crate::plan::WaitFor>,
+    /// `aws_cli` for calls the SDK executor does not make; default `aws_sdk`.
+    #[serde(default, skip_serializing_if = "crate::plan::StepKind::is_sdk")]
+    pub kind: crate::plan::StepKind,
 }
 
 /// A call a playbook may make: what the plan guard compares each step with.
