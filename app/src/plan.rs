@@ -82,7 +82,9 @@ impl Planner {
         let started = Instant::now();
         check_request(request)?;
         let catalog = self.playbooks.catalog();
-        let vector = self.embedder.embed(std::slice::from_ref(&request.prompt)).await?.pop().unwrap_or_default();
+        // What to do is in the words that do not name the resources.
+        let intent = routing::intent_text(&request.prompt, &request.identified_resources);
+        let vector = self.embedder.embed(std::slice::from_ref(&intent)).await?.pop().unwrap_or_default();
         let embed_ms = ms(started);
         let mut kinds: Vec<ResourceKind> = request.identified_resources.iter().map(|r| r.resource_type).collect();
         kinds.sort();
@@ -109,14 +111,14 @@ impl Planner {
         };
         let classify_started = Instant::now();
         let mut warnings = Vec::new();
-        let chosen = match routing::route(&request.prompt, &scored) {
+        let chosen = match routing::route(&intent, &scored) {
             Route::Confident { id, score } => {
                 trace.route_score = Some(score);
                 Ok(Some(id))
             }
             Route::Unsure(candidates) => {
                 trace.route_score = candidates.first().map(|c| c.1);
-                self.decide_unsure(request, &catalog, &candidates, &mut trace, &mut warnings).await.map(Some)
+                self.decide_unsure(request, &intent, &catalog, &candidates, &mut trace, &mut warnings).await.map(Some)
             }
             Route::NoMatch => Ok(None),
         };
@@ -153,6 +155,7 @@ impl Planner {
     async fn decide_unsure(
         &self,
         request: &PlanRequest,
+        intent: &str,
         catalog: &cloudops_domain::Catalog,
         candidates: &[(String, f32)],
         trace: &mut PlanTrace,
@@ -161,7 +164,7 @@ impl Planner {
         let summaries: Vec<PlaybookSummary> =
             candidates.iter().filter_map(|(id, _)| catalog.get(id).map(|p| p.summary(&catalog.version))).collect();
         match &self.classifier {
-            Some(llm) => match llm.classify(&request.prompt, &request.identified_resources, &summaries).await {
+            Some(llm) => match llm.classify(intent, &request.identified_resources, &summaries).await {
                 Ok(c) => {
                     if let Some(id) = c.playbook_ids.into_iter().find(|id| summaries.iter().any(|s| &s.id == id)) {
                         trace.decided_by = Decider::Llm(c.decided_by);

@@ -4,6 +4,7 @@
 //! to a slower classifier (the LLM) or ask the user.
 
 use crate::intent::Verb;
+use crate::wire::IdentifiedResource;
 
 /// A candidate playbook with its best utterance similarity (cosine, -1..1).
 #[derive(Debug, Clone, PartialEq)]
@@ -162,6 +163,30 @@ pub fn route(prompt: &str, scored: &[Scored]) -> Route {
     }
 }
 
+/// The words of `prompt` that say what to do: the prompt without the words that name the
+/// identified resources (names, identifiers, ARNs) or where they are (account ids and aliases,
+/// regions). Those words carry no intent, yet an account number or a name like `stop-worker`
+/// moves the prompt's embedding and verb hints. The prompt itself when nothing is left.
+pub fn intent_text(prompt: &str, identified: &[IdentifiedResource]) -> String {
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for r in identified {
+        names.insert(r.identifier.as_str().to_lowercase());
+        names.insert(r.arn.to_string().to_lowercase());
+        names.insert(r.account_id.as_str().to_owned());
+        names.insert(r.region.as_str().to_owned());
+        names.extend(r.name.iter().map(|n| n.to_lowercase()));
+        names.extend(r.account_alias.iter().map(|a| a.to_lowercase()));
+    }
+    let kept: Vec<&str> = prompt
+        .split_whitespace()
+        .filter(|word| {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            !names.contains(&bare) && !names.contains(&word.to_lowercase())
+        })
+        .collect();
+    if kept.is_empty() { prompt.to_owned() } else { kept.join(" ") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +230,18 @@ mod tests {
         assert!(
             matches!(route("stop pg-main, snapshot first", &scored), Route::Unsure(c) if c[0].0 == "rds-stop-with-snapshot")
         );
+    }
+
+    #[test]
+    fn intent_text_drops_the_words_that_name_resources() {
+        use crate::testing::resource_in;
+        use crate::{IdentifiedResource, ResourceKind};
+        let mut r = resource_in(ResourceKind::RdsInstance, "pg-instance-main1", "stopped", "123456789012", "us-east-1");
+        r.account_alias = Some("acme-staging".into());
+        let ids = [IdentifiedResource::from_resource(&r, 1.0)];
+        assert_eq!(intent_text("start pg-instance-main1 in 123456789012", &ids), "start in");
+        assert_eq!(intent_text("Start PG-instance-main1, in acme-staging (us-east-1)!", &ids), "Start in");
+        assert_eq!(intent_text("pg-instance-main1", &ids), "pg-instance-main1", "nothing left: the prompt");
+        assert_eq!(intent_text("stop pg-main", &[]), "stop pg-main");
     }
 }

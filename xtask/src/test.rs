@@ -21,7 +21,14 @@ pub fn run(no_lint: bool, extra: &[String]) -> anyhow::Result<()> {
     let emulator = Session::shared()?;
     emulator.stop_on_ctrl_c()?;
     let keyring = crate::keychain::KeyringSession::start_if_needed()?;
-    let mut envs = vec![("CLOUDOPS_EMULATOR_URL", emulator.url.as_str())];
+    // The emulator's venv pins the AWS CLI: `aws_cli` steps are tested with it when no other
+    // `aws` is installed (one on PATH comes first).
+    let venv_bin = std::path::PathBuf::from(crate::emulator::script(&["venv", "moto"])?).join("bin");
+    let path = std::env::join_paths(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).chain(std::iter::once(venv_bin)),
+    )?;
+    let path = path.to_string_lossy().into_owned();
+    let mut envs = vec![("CLOUDOPS_EMULATOR_URL", emulator.url.as_str()), ("PATH", path.as_str())];
     if let Some(session) = &keyring {
         envs.push(("DBUS_SESSION_BUS_ADDRESS", session.address.as_str()));
     }

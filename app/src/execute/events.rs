@@ -74,6 +74,9 @@ impl ExecutionStatus {
 pub struct StepReport {
     pub step: String,
     pub rollback: bool,
+    /// The call was made and succeeded (even if its wait then failed): something changed.
+    pub called: bool,
+    /// The call succeeded and its wait, if any, reached the state.
     pub ok: bool,
     pub output: serde_json::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -69,7 +69,7 @@ impl Runner {
             Err(Stop::Failed(_)) => ExecutionStatus::Failed,
         };
         let rollback = response.rollback.as_ref().map(|r| r.steps.as_slice()).unwrap_or_default();
-        let changed_something = reports.iter().any(|r| r.ok);
+        let changed_something = reports.iter().any(|r| r.called && !r.rollback);
         if let Err(Stop::Failed(step)) = &outcome
             && self.options.rollback_on_failure
             && !self.options.dry_run
@@ -149,6 +149,7 @@ impl Runner {
         let mut report = StepReport {
             step: step.id.clone(),
             rollback,
+            called: false,
             ok: false,
             output: Value::Null,
             reached_state: None,
@@ -192,6 +193,7 @@ impl Runner {
             output: outcome.output.clone(),
             dry_run: outcome.dry_run.clone(),
         });
+        report.called = !dry_run;
         report.output = outcome.output;
         report.dry_run = outcome.dry_run;
         if let Some(wait) = step.wait.as_ref().filter(|_| !dry_run) {

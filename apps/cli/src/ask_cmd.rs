@@ -280,7 +280,7 @@ pub async fn run(
         ExecutionStatus::RollbackFailed => Outcome::RollbackFailed,
         ExecutionStatus::Cancelled => Outcome::Cancelled,
     };
-    let changed = !report.dry_run && report.steps.iter().any(|s| s.ok);
+    let changed = report.steps.iter().any(|s| s.called);
     out.execution = Some(report);
     if changed {
         out.resources_after = resync(paths, secrets, &profiles, &scopes, &identified).await?;

@@ -197,8 +197,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
             let report = store_cmds::rotate(&paths, secrets.as_ref()).await?;
             let text = format!(
-                "data key rotated to version {}: re-encrypted {} resources and {} chat messages\n",
-                report.key_version, report.resealed_resources, report.resealed_messages
+                "data key rotated to version {}: re-encrypted {} resources, {} chat messages and {} audit entries\n",
+                report.key_version, report.resealed_resources, report.resealed_messages, report.resealed_audit_entries
             );
             emit(json, &report, text)
         }

@@ -96,6 +96,7 @@ pub struct RotateReport {
     pub key_version: u32,
     pub resealed_resources: u64,
     pub resealed_messages: u64,
+    pub resealed_audit_entries: usize,
 }
 
 pub async fn rotate(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<RotateReport> {
@@ -106,11 +107,13 @@ pub async fn rotate(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Resu
     *ring.write().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))? = rotating;
     let resealed_resources = stores.estate.reseal_stale().await?;
     let resealed_messages = stores.chat.reseal_stale().await?;
+    let resealed_audit_entries =
+        cloudops_audit::FileAuditLog::new(paths.data_dir.clone(), ring.clone()).reseal().await?;
     let current = {
         let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
         let key = ring.current();
         cloudops_crypto::DataKey::from_bytes(&key.id, key.version, key.bytes())?
     };
     keys::finish_rotation(secrets, &current).await?;
-    Ok(RotateReport { key_version, resealed_resources, resealed_messages })
+    Ok(RotateReport { key_version, resealed_resources, resealed_messages, resealed_audit_entries })
 }

@@ -322,6 +322,11 @@ fn ask_changes_moto_with_an_audit_trail_and_refuses_what_it_must() {
         }
     }
 
+    // A key rotation re-seals the audit log, which still verifies.
+    let rotated = json(&run(&["key", "rotate", "--json"]));
+    assert!(rotated["resealed_audit_entries"].as_u64().unwrap() > 20, "{rotated}");
+    assert_eq!(json(&run(&["audit", "verify", "--json"]))["first_broken"], Value::Null);
+
     // A tampered audit log: removing an entry is detected, and nothing more is appended to it.
     let log = data.join("audit.jsonl");
     let lines: Vec<String> = std::fs::read_to_string(&log).unwrap().lines().map(str::to_owned).collect();

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use cloudops_domain::{AwsCall, plan::kebab_case};
 use cloudops_ports::{CallOutcome, PortError, PortResult, Profile};
+
+use crate::AwsConfigFiles;
 use serde_json::Value;
 
 /// How long one CLI call may take.
@@ -53,19 +55,28 @@ pub fn arguments(call: &AwsCall, profile: &Profile, dry_run: bool) -> PortResult
     ])
 }
 
-pub(super) async fn call(aws: &Path, profile: &Profile, call: &AwsCall, dry_run: bool) -> PortResult<CallOutcome> {
+pub(super) async fn call(
+    aws: &Path,
+    files: &AwsConfigFiles,
+    profile: &Profile,
+    call: &AwsCall,
+    dry_run: bool,
+) -> PortResult<CallOutcome> {
     // Only EC2 has DryRun; for the others a dry run makes no call.
     if dry_run && call.service != "ec2" {
         return Ok(super::no_dry_run(&call.service));
     }
     let args = arguments(call, profile, dry_run)?;
-    let child = tokio::process::Command::new(aws)
-        .args(&args)
-        .env("AWS_PROFILE", &profile.0)
-        .env("AWS_PAGER", "")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
+    let mut command = tokio::process::Command::new(aws);
+    command.args(&args).env("AWS_PROFILE", &profile.0).env("AWS_PAGER", "");
+    // The same config files the SDK reads (explicit ones override the environment's).
+    if let Some(config) = &files.config {
+        command.env("AWS_CONFIG_FILE", config);
+    }
+    if let Some(credentials) = &files.credentials {
+        command.env("AWS_SHARED_CREDENTIALS_FILE", credentials);
+    }
+    let child = command.stdin(std::process::Stdio::null()).kill_on_drop(true).output();
     let out = tokio::time::timeout(CLI_TIMEOUT, child)
         .await
         .map_err(|_| PortError::Other(format!("aws {} did not finish within {}s", args[1], CLI_TIMEOUT.as_secs())))?

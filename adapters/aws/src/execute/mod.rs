@@ -178,7 +178,7 @@ impl Executor for AwsExecutor {
                     hint: "Install it (pip install awscli, or AWS's installer) and run again".into(),
                 });
             };
-            return cli::call(aws, profile, call, dry_run).await;
+            return cli::call(aws, &self.files, profile, call, dry_run).await;
         }
         let config = self.config(profile, call.region.as_str()).await;
         let p = Params { operation: &call.operation, map: &call.parameters };
