@@ -163,28 +163,37 @@ pub fn route(prompt: &str, scored: &[Scored]) -> Route {
     }
 }
 
-/// The words of `prompt` that say what to do: the prompt without the words that name the
-/// identified resources (names, identifiers, ARNs) or where they are (account ids and aliases,
-/// regions). Those words carry no intent, yet an account number or a name like `stop-worker`
-/// moves the prompt's embedding and verb hints. The prompt itself when nothing is left.
+/// The words of `prompt` that say what to do: each word naming an identified resource (name,
+/// identifier, ARN) becomes its kind ("RDS instance"), and the words saying where (account ids
+/// and aliases, regions) are dropped. A name like `stop-worker` or an account number carries no
+/// intent, yet moves the prompt's embedding and verb hints; the kind does carry meaning.
 pub fn intent_text(prompt: &str, identified: &[IdentifiedResource]) -> String {
-    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut kinds: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut places: std::collections::HashSet<String> = std::collections::HashSet::new();
     for r in identified {
-        names.insert(r.identifier.as_str().to_lowercase());
-        names.insert(r.arn.to_string().to_lowercase());
-        names.insert(r.account_id.as_str().to_owned());
-        names.insert(r.region.as_str().to_owned());
-        names.extend(r.name.iter().map(|n| n.to_lowercase()));
-        names.extend(r.account_alias.iter().map(|a| a.to_lowercase()));
+        let label = r.resource_type.label();
+        kinds.insert(r.identifier.as_str().to_lowercase(), label);
+        kinds.insert(r.arn.to_string().to_lowercase(), label);
+        if let Some(name) = &r.name {
+            kinds.insert(name.to_lowercase(), label);
+        }
+        places.insert(r.account_id.as_str().to_owned());
+        places.insert(r.region.as_str().to_owned());
+        places.extend(r.account_alias.iter().map(|a| a.to_lowercase()));
     }
-    let kept: Vec<&str> = prompt
-        .split_whitespace()
-        .filter(|word| {
-            let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-            !names.contains(&bare) && !names.contains(&word.to_lowercase())
-        })
-        .collect();
-    if kept.is_empty() { prompt.to_owned() } else { kept.join(" ") }
+    let mut out: Vec<&str> = Vec::new();
+    for word in prompt.split_whitespace() {
+        let lower = word.to_lowercase();
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        if let Some(label) = kinds.get(&bare).or_else(|| kinds.get(&lower)) {
+            if out.last() != Some(label) {
+                out.push(label);
+            }
+        } else if !places.contains(&bare) && !places.contains(&lower) {
+            out.push(word);
+        }
+    }
+    if out.is_empty() { prompt.to_owned() } else { out.join(" ") }
 }
 
 #[cfg(test)]
@@ -233,15 +242,15 @@ mod tests {
     }
 
     #[test]
-    fn intent_text_drops_the_words_that_name_resources() {
+    fn intent_text_names_kinds_instead_of_resources_and_drops_places() {
         use crate::testing::resource_in;
         use crate::{IdentifiedResource, ResourceKind};
         let mut r = resource_in(ResourceKind::RdsInstance, "pg-instance-main1", "stopped", "123456789012", "us-east-1");
         r.account_alias = Some("acme-staging".into());
         let ids = [IdentifiedResource::from_resource(&r, 1.0)];
-        assert_eq!(intent_text("start pg-instance-main1 in 123456789012", &ids), "start in");
-        assert_eq!(intent_text("Start PG-instance-main1, in acme-staging (us-east-1)!", &ids), "Start in");
-        assert_eq!(intent_text("pg-instance-main1", &ids), "pg-instance-main1", "nothing left: the prompt");
+        assert_eq!(intent_text("start pg-instance-main1 in 123456789012", &ids), "start RDS instance in");
+        assert_eq!(intent_text("Start PG-instance-main1, in acme-staging (us-east-1)!", &ids), "Start RDS instance in");
+        assert_eq!(intent_text("123456789012", &ids), "123456789012", "nothing left: the prompt");
         assert_eq!(intent_text("stop pg-main", &[]), "stop pg-main");
     }
 }

@@ -66,7 +66,43 @@ pub fn run() -> anyhow::Result<()> {
         "in",
         "staging",
     ])?;
+
+    step("9. `cloudops ask`: plan → checked on this machine → approved (--yes) → run with your profile → re-synced");
+    let remote = ["--server", url.as_str(), "--server-token", DEMO_TOKEN];
+    let ask = |words: &[&str], extra: &[&str], code: i32| {
+        let mut args = vec!["ask"];
+        args.extend_from_slice(&remote);
+        args.extend_from_slice(extra);
+        args.extend_from_slice(words);
+        cloudops_expecting(&bin, &aws_dir, &data_dir, &args, code)
+    };
+    ask(&["stop", "pg-instance-main1", "in", "staging"], &["--yes"], 0)?;
+    step("   … an EC2 reboot, and S3 block public access on the bucket the seed left open");
+    ask(&["reboot", "stag-checkout-web-01"], &["--yes"], 0)?;
+    ask(&["block", "public", "access", "on", "acme-staging-search-assets-002"], &["--yes"], 0)?;
+    step("   … a dry run: EC2 answers DryRunOperation, nothing changes, no approval needed");
+    ask(&["stop", "stag-search-web-01"], &["--dry-run"], 0)?;
+
+    step("10. What is refused, with nothing run (exit status 2)");
+    println!("# IAM explicitly denies role `ops` rds:StopDBInstance in production:");
+    ask(&["stop", "pg-instance-main1", "in", "production"], &["--yes"], 2)?;
+    println!("# stopping a production server is high risk: --yes alone does not approve it:");
+    ask(&["stop", "prod-checkout-web-01"], &["--yes"], 2)?;
     drop(server);
+
+    step("11. A saved plan: `cloudops plan --out`, then `cloudops exec` (the file is sealed; an edit is refused)");
+    let plan_file = work.path().join("start.plan.json");
+    let plan_path = plan_file.to_string_lossy().into_owned();
+    cloudops(&["plan", "--out", &plan_path, "start", "pg-instance-main1", "in", "staging"])?;
+    let tampered = work.path().join("tampered.plan.json");
+    let text = std::fs::read_to_string(&plan_file)?;
+    std::fs::write(&tampered, text.replace("\"pg-instance-main1\"", "\"search-mysql-east-02\""))?;
+    cloudops_expecting(&bin, &aws_dir, &data_dir, &["exec", "--yes", &tampered.to_string_lossy()], 1)?;
+    cloudops(&["exec", "--yes", &plan_path])?;
+
+    step("12. The audit trail: every request, plan, approval, refusal and call, sealed and hash-chained");
+    cloudops(&["history", "--limit", "25"])?;
+    cloudops(&["audit", "verify"])?;
 
     step("Done. The emulator and the server this demo started are stopped now.");
     Ok(())
@@ -145,6 +181,11 @@ fn write_aws_config(dir: &Path, url: &str) -> anyhow::Result<()> {
 /// Runs the real `cloudops` binary with the demo's AWS config and the user's own config
 /// ignored (it only points at the demo's files).
 fn cloudops(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+    cloudops_expecting(bin, aws_dir, data_dir, args, 0)
+}
+
+/// Like [`cloudops`], for a run that must exit with `code`.
+fn cloudops_expecting(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str], code: i32) -> anyhow::Result<()> {
     let mut cmd = Command::new(bin);
     cmd.arg("--data-dir")
         .arg(data_dir)
@@ -159,8 +200,8 @@ fn cloudops(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str]) -> anyho
         .env_remove("AWS_ENDPOINT_URL");
     println!("$ cloudops {}", args.join(" "));
     let status = cmd.status().context("cannot run cloudops")?;
-    if !status.success() {
-        bail!("`cloudops {}` failed ({status})", args.join(" "));
+    if status.code() != Some(code) {
+        bail!("`cloudops {}` exited with {status}, expected {code}", args.join(" "));
     }
     Ok(())
 }
