@@ -218,6 +218,8 @@ pub enum ServerCommand {
         token: Option<String>,
         #[arg(long, value_name = "DIR")]
         playbooks: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

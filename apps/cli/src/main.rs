@@ -161,7 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             emit(json, &shown, text)
         }
-        Command::Server { command: ServerCommand::Set { url, token, playbooks } } => {
+        Command::Server { command: ServerCommand::Set { url, token, playbooks, json } } => {
             let mut config = cloudops_app::Config::load(&paths.config_file)?;
             if let Some(url) = url {
                 if !url.is_empty() {
@@ -176,8 +176,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.server.playbooks = Some(dir).filter(|d| !d.as_os_str().is_empty());
             }
             config.save(&paths.config_file)?;
-            println!("saved {}", paths.config_file.display());
-            Ok(ExitCode::SUCCESS)
+            let saved = serde_json::json!({"saved": paths.config_file, "url": config.server.url});
+            emit(json, &saved, format!("saved {}\n", paths.config_file.display()))
         }
         Command::Backup { no_push, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;

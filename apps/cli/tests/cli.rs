@@ -82,3 +82,35 @@ fn an_invalid_config_file_is_reported_by_doctor() {
     assert_eq!(report["config_file"]["ok"], false);
     assert_eq!(out.status.code(), Some(1), "a bad config is not healthy");
 }
+
+#[test]
+fn server_set_writes_the_config_and_show_never_prints_the_token() {
+    let home = tempfile::tempdir().unwrap();
+    let set = cloudops(
+        &["server", "set", "--url", "https://plan.example:8443", "--token", "s3cr3t-token"],
+        None,
+        home.path(),
+    );
+    assert!(set.status.success(), "{}", common::text(&set.stderr));
+    let config = home.path().join("config/cloudops/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("url = \"https://plan.example:8443\""), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600, "it holds the token");
+    }
+    let shown = cloudops(&["server", "show", "--json"], None, home.path());
+    let out = common::text(&shown.stdout);
+    assert!(!out.contains("s3cr3t-token"), "{out}");
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((shown["url"].as_str(), shown["token_set"].as_bool()), (Some("https://plan.example:8443"), Some(true)));
+    let bad = cloudops(&["server", "set", "--url", "plan.example"], None, home.path());
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(common::text(&bad.stderr).contains("http://"), "{}", common::text(&bad.stderr));
+    // Empty clears it: plans are made in-process again.
+    assert!(cloudops(&["server", "set", "--url", ""], None, home.path()).status.success());
+    let shown: serde_json::Value =
+        serde_json::from_slice(&cloudops(&["server", "show", "--json"], None, home.path()).stdout).unwrap();
+    assert!(shown["url"].is_null(), "{shown}");
+}

@@ -68,6 +68,7 @@ fn the_document_matches_the_wire_types() {
     let mut step = PlanStep::new("stop", "Stop pg-main", call);
     step.depends_on = vec!["x".into()];
     step.wait = Some(WaitFor { state: "stopped".into(), timeout_seconds: 60 });
+    step.kind = StepKind::AwsCli;
     let script = Script { steps: vec![step] };
     let risk = assess(&RiskInput {
         action: ActionClass::Disruptive,
