@@ -174,7 +174,10 @@ fn write_aws_config(dir: &Path, url: &str) -> anyhow::Result<()> {
     std::fs::write(dir.join("config"), config)?;
     std::fs::write(dir.join("credentials"), "[demo-source]\naws_access_key_id = test\naws_secret_access_key = test\n")?;
     // cloudops's own config: which profiles to work with.
-    std::fs::write(dir.join("cloudops.toml"), "[aws]\nprofiles = [\"staging\", \"production\"]\nregions = [\"us-east-1\", \"eu-west-1\"]\n")?;
+    std::fs::write(
+        dir.join("cloudops.toml"),
+        "[aws]\nprofiles = [\"staging\", \"production\"]\nregions = [\"us-east-1\", \"eu-west-1\"]\n",
+    )?;
     Ok(())
 }
 

@@ -56,6 +56,11 @@ impl FileAuditLog {
         self.dir.join(LOG)
     }
 
+    /// Whether `dir` holds an audit log (or what is left of one).
+    pub fn exists_in(dir: &Path) -> bool {
+        dir.join(LOG).exists() || dir.join(HEAD).exists()
+    }
+
     fn seal(&self, record: &str, value: &impl serde::Serialize) -> PortResult<Value> {
         let bytes = serde_json::to_vec(value).map_err(|e| PortError::Other(e.to_string()))?;
         let ring = self.ring.read().map_err(|_| poisoned())?;

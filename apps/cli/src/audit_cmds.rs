@@ -3,17 +3,25 @@
 use std::fmt::Write as _;
 
 use cloudops_app::AppPaths;
+use cloudops_audit::FileAuditLog;
 use cloudops_ports::{AuditEntry, AuditEvent, AuditLog, AuditVerification, SecretStore};
 
 use crate::ask_cmd::audit_log;
 
 pub async fn history(paths: &AppPaths, secrets: &dyn SecretStore, limit: usize) -> anyhow::Result<Vec<AuditEntry>> {
+    // Nothing was ever audited: no key is needed (nor created) to say so.
+    if !FileAuditLog::exists_in(&paths.data_dir) {
+        return Ok(Vec::new());
+    }
     let entries = audit_log(paths, secrets).await?.entries().await?;
     let skip = entries.len().saturating_sub(limit);
     Ok(entries.into_iter().skip(skip).collect())
 }
 
 pub async fn verify(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<AuditVerification> {
+    if !FileAuditLog::exists_in(&paths.data_dir) {
+        return Ok(AuditVerification { entries: 0, first_broken: None, problem: None });
+    }
     Ok(audit_log(paths, secrets).await?.verify().await?)
 }
 

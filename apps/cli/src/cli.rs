@@ -86,12 +86,8 @@ pub enum Command {
         /// The request (several words form one request).
         #[arg(required = true, num_args = 1.., value_name = "TEXT")]
         text: Vec<String>,
-        /// The planning server's URL [default: the config's [server] url, else in-process].
-        #[arg(long, env = "CLOUDOPS_SERVER", value_name = "URL")]
-        server: Option<String>,
-        /// The server's bearer token [default: the config's [server] token].
-        #[arg(long, env = "CLOUDOPS_SERVER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
-        server_token: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
         /// Also save the plan to FILE (sealed with the store's key; run it with `cloudops exec
         /// FILE` within an hour).
         #[arg(long, value_name = "FILE")]
@@ -107,12 +103,8 @@ pub enum Command {
         /// The request (several words form one request).
         #[arg(required = true, num_args = 1.., value_name = "TEXT")]
         text: Vec<String>,
-        /// The planning server's URL [default: the config's [server] url, else in-process].
-        #[arg(long, env = "CLOUDOPS_SERVER", value_name = "URL")]
-        server: Option<String>,
-        /// The server's bearer token [default: the config's [server] token].
-        #[arg(long, env = "CLOUDOPS_SERVER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
-        server_token: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -170,6 +162,17 @@ pub enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+}
+
+/// Where `plan` and `ask` plan.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The planning server's URL [default: the config's [server] url, else in-process].
+    #[arg(long, env = "CLOUDOPS_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// The server's bearer token [default: the config's [server] token].
+    #[arg(long, env = "CLOUDOPS_SERVER_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub server_token: Option<String>,
 }
 
 /// Approval and execution flags of `ask` and `exec`.

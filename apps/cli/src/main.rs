@@ -75,10 +75,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let result = search_cmd::run(&paths, secrets.as_ref(), &text.join(" "), usize::from(limit)).await?;
             emit(json, &search_cmd::SearchOutput::from(&result), search_cmd::render(&result))
         }
-        Command::Plan { text, server, server_token, out, json } => {
+        Command::Plan { text, server, out, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
-            let target = plan_cmd::Target { server, token: server_token };
+            let target = plan_cmd::Target { server: server.server, token: server.server_token };
             let prompt = text.join(" ");
             let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &prompt, target).await?;
             if let Some(path) = out {
@@ -95,10 +95,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             emit(json, &output, plan_cmd::render(&output))
         }
-        Command::Ask { text, server, server_token, run } => {
+        Command::Ask { text, server, run } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
-            let target = plan_cmd::Target { server, token: server_token };
+            let target = plan_cmd::Target { server: server.server, token: server.server_token };
             let prompt = text.join(" ");
             let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &prompt, target).await?;
             let planned = ask_cmd::Planned {

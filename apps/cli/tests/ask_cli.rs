@@ -22,17 +22,7 @@ const CANARY_KEY_ID: &str = "AKIACANARYWIRE0KEY42";
 const CANARY_SECRET: &str = "wire-canary-secret-9f8e7d6c5b4a";
 
 fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
-    let model = cloudops_embeddings::ModelFiles::discover().unwrap_or_else(|e| panic!("{e}"));
-    common::cloudops_with_key_file(home)
-        .args(args)
-        .env("AWS_CONFIG_FILE", &aws.config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials)
-        .env("CLOUDOPS_MODEL_DIR", &model.model_dir)
-        .env("ORT_DYLIB_PATH", &model.onnxruntime)
-        .env("CLOUDOPS_LLM_DIR", cloudops_llm::LlmFiles::discover().map(|f| f.dir).unwrap_or_default())
-        .env("USER", "e2e-tester")
-        .output()
-        .expect("run cloudops")
+    common::cloudops_with_models(home, aws).args(args).env("USER", "e2e-tester").output().expect("run cloudops")
 }
 
 /// `--json` output of a run that must end with exit status `code`.

@@ -114,3 +114,15 @@ fn server_set_writes_the_config_and_show_never_prints_the_token() {
         serde_json::from_slice(&cloudops(&["server", "show", "--json"], None, home.path()).stdout).unwrap();
     assert!(shown["url"].is_null(), "{shown}");
 }
+
+#[test]
+fn history_and_audit_verify_on_a_fresh_machine_are_empty_and_create_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let history = common::cloudops_with_key_file(home.path()).args(["history", "--json"]).output().unwrap();
+    assert!(history.status.success(), "{}", text(&history.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&history.stdout).unwrap(), serde_json::json!([]));
+    let verify = common::cloudops_with_key_file(home.path()).args(["audit", "verify"]).output().unwrap();
+    assert!(verify.status.success());
+    assert!(text(&verify.stdout).contains("intact: 0 entries"), "{}", text(&verify.stdout));
+    assert!(!home.path().join("data/cloudops/keys").exists(), "no key was created to read nothing");
+}

@@ -13,22 +13,7 @@ use cloudops_fakes::at_rest::files_under;
 use common::json;
 
 fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
-    let model = cloudops_embeddings::ModelFiles::discover().unwrap_or_else(|e| panic!("{e}"));
-    common::cloudops_with_key_file(home)
-        .args(args)
-        .env("AWS_CONFIG_FILE", &aws.config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials)
-        // The model files live in the developer's cache, not the test's HOME.
-        .env("CLOUDOPS_MODEL_DIR", &model.model_dir)
-        .env("ORT_DYLIB_PATH", &model.onnxruntime)
-        .env("CLOUDOPS_LLM_DIR", llm_dir())
-        .output()
-        .expect("run cloudops")
-}
-
-/// The LLM's files (absent: the in-process planner runs router-only, which these prompts need).
-fn llm_dir() -> std::path::PathBuf {
-    cloudops_llm::LlmFiles::discover().map(|f| f.dir).unwrap_or_default()
+    common::cloudops_with_models(home, aws).args(args).output().expect("run cloudops")
 }
 
 #[test]

@@ -13,6 +13,13 @@ fn states(instances: impl Iterator<Item = (Option<String>, Option<String>)>) -> 
     Value::Array(instances.map(|(id, state)| json!({"InstanceId": id, "State": state})).collect())
 }
 
+/// `StartInstances`/`StopInstances`/`TerminateInstances`' answer: each instance's new state.
+fn changes(list: &[aws_sdk_ec2::types::InstanceStateChange]) -> Value {
+    states(list.iter().map(|c| {
+        (c.instance_id().map(str::to_owned), c.current_state().and_then(|s| s.name()).map(|n| n.as_str().to_owned()))
+    }))
+}
+
 pub(super) async fn call(
     config: &SdkConfig,
     operation: &str,
@@ -25,18 +32,12 @@ pub(super) async fn call(
         "StartInstances" => {
             let out =
                 ec2.start_instances().set_instance_ids(Some(p.strings("InstanceIds")?)).set_dry_run(dry).send().await;
-            out.map(|o| {
-                json!({"StartingInstances": states(o.starting_instances().iter().map(|c| (c.instance_id().map(str::to_owned), c.current_state().and_then(|s| s.name()).map(|n| n.as_str().to_owned()))))})
-            })
-            .map_err(super::Failure::from_sdk)
+            out.map(|o| json!({"StartingInstances": changes(o.starting_instances())})).map_err(super::Failure::from_sdk)
         }
         "StopInstances" => {
             let out =
                 ec2.stop_instances().set_instance_ids(Some(p.strings("InstanceIds")?)).set_dry_run(dry).send().await;
-            out.map(|o| {
-                json!({"StoppingInstances": states(o.stopping_instances().iter().map(|c| (c.instance_id().map(str::to_owned), c.current_state().and_then(|s| s.name()).map(|n| n.as_str().to_owned()))))})
-            })
-            .map_err(super::Failure::from_sdk)
+            out.map(|o| json!({"StoppingInstances": changes(o.stopping_instances())})).map_err(super::Failure::from_sdk)
         }
         "TerminateInstances" => {
             let out = ec2
@@ -45,10 +46,8 @@ pub(super) async fn call(
                 .set_dry_run(dry)
                 .send()
                 .await;
-            out.map(|o| {
-                json!({"TerminatingInstances": states(o.terminating_instances().iter().map(|c| (c.instance_id().map(str::to_owned), c.current_state().and_then(|s| s.name()).map(|n| n.as_str().to_owned()))))})
-            })
-            .map_err(super::Failure::from_sdk)
+            out.map(|o| json!({"TerminatingInstances": changes(o.terminating_instances())}))
+                .map_err(super::Failure::from_sdk)
         }
         "RebootInstances" => ec2
             .reboot_instances()

@@ -34,3 +34,18 @@ pub fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
 }
+
+/// [`cloudops_with_key_file`] with the AWS config `aws` and the model files of the developer's
+/// cache (MiniLM, onnxruntime and, when installed, the LLM), for tests that sync and plan.
+pub fn cloudops_with_models(home: &Path, aws: &cloudops_e2e::AwsConfigPaths) -> Command {
+    let model = cloudops_embeddings::ModelFiles::discover().unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = cloudops_with_key_file(home);
+    cmd.env("AWS_CONFIG_FILE", &aws.config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &aws.credentials)
+        // The model files live in the developer's cache, not the test's HOME.
+        .env("CLOUDOPS_MODEL_DIR", &model.model_dir)
+        .env("ORT_DYLIB_PATH", &model.onnxruntime)
+        // Absent, the in-process planner runs router-only.
+        .env("CLOUDOPS_LLM_DIR", cloudops_llm::LlmFiles::discover().map(|f| f.dir).unwrap_or_default());
+    cmd
+}
