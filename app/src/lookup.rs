@@ -66,6 +66,24 @@ impl Lookup {
         &self.accounts
     }
 
+    /// `text` with every word that names a resource of the estate (name, identifier or ARN) —
+    /// other than the resources in `keep` — replaced by `[resource]`: what recent chat turns
+    /// may say to the planner about resources outside the request.
+    pub fn redact(&self, text: &str, keep: &[cloudops_domain::Arn]) -> String {
+        let resources = self.index.resources();
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(|word| {
+                let bare = word.trim_matches(|c: char| !(c.is_alphanumeric() || "-_:/.*".contains(c)));
+                let bare = bare.trim_end_matches('.');
+                let docs = self.index.exact(bare);
+                let named = docs.iter().any(|&d| !keep.contains(&resources[d].arn));
+                if named { word.replace(bare, "[resource]") } else { word.to_owned() }
+            })
+            .collect();
+        words.join(" ")
+    }
+
     /// How many resources are indexed.
     pub fn len(&self) -> usize {
         self.index.len()

@@ -11,11 +11,14 @@ use cloudops_domain::{IdentifiedResource, PlanRequest, PlanResponse};
 use cloudops_embeddings::MiniLmEmbedder;
 use cloudops_http::HttpPlannerClient;
 use cloudops_playbooks::{BuiltinPlaybookSource, DirPlaybookSource};
-use cloudops_ports::{Embedder, PlannerClient, PlaybookSource, SecretStore, SystemClock};
+use cloudops_ports::{ConversationId, Embedder, PlannerClient, PlaybookSource, SecretStore, SystemClock};
 use cloudops_qdrant::EdgePlaybookStore;
 use serde::Serialize;
 
 use crate::search_cmd;
+
+/// The CLI's conversation in the chat history (the desktop app keeps its own).
+const CONVERSATION: &str = "cli";
 
 /// How many lookup candidates a filter-only request may bring.
 const LOOKUP_LIMIT: usize = request::MAX_FILTER_MATCHES;
@@ -63,9 +66,18 @@ pub async fn run(
     prompt: &str,
     target: Target,
 ) -> anyhow::Result<PlanOutput> {
-    let lookup = search_cmd::run(paths, secrets, prompt, LOOKUP_LIMIT).await?;
+    if prompt.trim().is_empty() {
+        anyhow::bail!("the request is empty: say what to do, e.g. `cloudops plan stop pg-main`");
+    }
+    // The store stays open (and locked) until the answer is recorded in the conversation.
+    let opened = search_cmd::open(paths, secrets).await?;
+    let lookup = opened.search(prompt, LOOKUP_LIMIT).await?;
     let default_region = config.aws.regions.first().cloned();
-    let request: PlanRequest = request::build(prompt, &lookup, default_region);
+    let conversation = ConversationId(CONVERSATION.into());
+    let identified = request::identified(&lookup);
+    let now = chrono::Utc::now();
+    let turns = request::recent_turns(&opened.stores.chat, &conversation, &opened.lookup, &identified, now).await?;
+    let request: PlanRequest = request::build(prompt, &lookup, default_region, turns);
     let server = target.server.or_else(|| config.server.url.clone()).filter(|s| !s.is_empty());
     let (planner, name): (Box<dyn PlannerClient>, String) = match server {
         Some(url) => {
@@ -75,6 +87,7 @@ pub async fn run(
         None => (Box::new(local_planner(config).await?), "local".to_owned()),
     };
     let response = planner.plan(&request).await?;
+    request::record_turns(&opened.stores.chat, &conversation, prompt, &response, now).await?;
     Ok(PlanOutput { response, identified_resources: request.identified_resources, planner: name })
 }
 

@@ -65,15 +65,16 @@ impl From<&LookupResult> for SearchOutput {
     }
 }
 
-pub async fn run(
-    paths: &AppPaths,
-    secrets: &dyn SecretStore,
-    text: &str,
-    limit: usize,
-) -> anyhow::Result<LookupResult> {
-    if text.trim().is_empty() {
-        bail!("nothing to search for: give a name, id, ARN or description, e.g. `cloudops search pg-main`");
-    }
+/// The local store opened for lookups: the shards, the in-memory name index and (when its
+/// files are installed) the embedder.
+pub struct Opened {
+    pub stores: stores::Stores,
+    pub lookup: Lookup,
+    embedder: Option<MiniLmEmbedder>,
+}
+
+/// Opens the store and indexes it (an empty store is an error that says to sync).
+pub async fn open(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<Opened> {
     if !stores::store_has_data(paths) {
         bail!("the local store at {} is empty: run `cloudops sync` first", paths.store_dir().display());
     }
@@ -87,8 +88,26 @@ pub async fn run(
         }
     };
     let lookup = Lookup::open(&stores.estate).await?;
-    let embedder = embedder.as_ref().map(|e| e as &dyn Embedder);
-    Ok(lookup.search(&stores.estate, embedder, text, limit).await?)
+    Ok(Opened { stores, lookup, embedder })
+}
+
+impl Opened {
+    pub async fn search(&self, text: &str, limit: usize) -> anyhow::Result<LookupResult> {
+        let embedder = self.embedder.as_ref().map(|e| e as &dyn Embedder);
+        Ok(self.lookup.search(&self.stores.estate, embedder, text, limit).await?)
+    }
+}
+
+pub async fn run(
+    paths: &AppPaths,
+    secrets: &dyn SecretStore,
+    text: &str,
+    limit: usize,
+) -> anyhow::Result<LookupResult> {
+    if text.trim().is_empty() {
+        bail!("nothing to search for: give a name, id, ARN or description, e.g. `cloudops search pg-main`");
+    }
+    open(paths, secrets).await?.search(text, limit).await
 }
 
 /// The human form: what was understood, the verdict, a table.

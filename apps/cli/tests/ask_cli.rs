@@ -73,6 +73,24 @@ impl Capture {
     }
 }
 
+/// The bodies of the `POST /v1/plan` requests in a captured byte stream, in order.
+fn request_bodies(wire: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(wire);
+    let mut bodies = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find("POST /v1/plan") {
+        rest = &rest[start..];
+        let head_end = rest.find("\r\n\r\n").expect("headers end");
+        let length: usize = rest[..head_end]
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+            .expect("a content-length");
+        bodies.push(rest[head_end + 4..head_end + 4 + length].to_owned());
+        rest = &rest[head_end + 4 + length..];
+    }
+    bodies
+}
+
 fn sdk(aws: &AwsConfigPaths, profile: &str, region: &str) -> aws_config::SdkConfig {
     let files =
         cloudops_aws::AwsConfigFiles { config: Some(aws.config.clone()), credentials: Some(aws.credentials.clone()) };
@@ -225,26 +243,43 @@ fn ask_changes_moto_with_an_audit_trail_and_refuses_what_it_must() {
     }
     assert!(!wire_text.to_ascii_lowercase().contains("x-amz-security-token"));
     assert!(!wire_text.contains("ASIA"), "an STS access key id was sent");
-    let identified: std::collections::HashSet<String> = [&stopped, &rebooted, &blocked]
-        .iter()
-        .flat_map(|o| o["identified_resources"].as_array().unwrap())
-        .map(|r| r["arn"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(identified.len(), 3, "{identified:?}");
-    let sent_arns: std::collections::HashSet<String> = wire_text
-        .split('"')
-        .filter(|s| s.starts_with("arn:aws:") && !s.contains(":iam::") && !s.contains(":sts::"))
-        .map(str::to_owned)
-        .collect();
-    assert!(sent_arns.is_subset(&identified), "unidentified resources were sent: {sent_arns:?}");
-    for r in manifest["resources"].as_array().unwrap() {
-        let id = r["identifier"].as_str().unwrap();
-        let target_kind =
-            ["rds_instance", "ec2_instance", "s3_bucket", "lambda_function"].contains(&r["kind"].as_str().unwrap());
-        if target_kind && r["account_id"] == staging.as_str() && !identified.iter().any(|a| a.ends_with(id)) {
-            assert!(!wire_text.contains(id), "{id} was never identified, yet it was sent");
+    // Request by request: the only resources a request names are its identified ones — also in
+    // the recent chat turns it carries, where earlier resources are `[resource]`.
+    let bodies = request_bodies(&wire);
+    assert_eq!(bodies.len(), 3);
+    for (body, output) in bodies.iter().zip([&stopped, &rebooted, &blocked]) {
+        let identified: std::collections::HashSet<&str> =
+            output["identified_resources"].as_array().unwrap().iter().map(|r| r["arn"].as_str().unwrap()).collect();
+        assert_eq!(identified.len(), 1, "{output}");
+        let sent: Value = serde_json::from_str(body).unwrap();
+        let sent_ids: std::collections::HashSet<&str> =
+            sent["identified_resources"].as_array().unwrap().iter().map(|r| r["arn"].as_str().unwrap()).collect();
+        assert_eq!(sent_ids, identified, "what was sent is what the output says was sent");
+        let arns: std::collections::HashSet<&str> = body
+            .split('"')
+            .filter(|s| s.starts_with("arn:aws:") && !s.contains(":iam::") && !s.contains(":sts::"))
+            .collect();
+        assert!(arns.is_subset(&identified), "unidentified resources were sent: {arns:?}");
+        for r in manifest["resources"].as_array().unwrap() {
+            let id = r["identifier"].as_str().unwrap();
+            let target_kind =
+                ["rds_instance", "ec2_instance", "s3_bucket", "lambda_function"].contains(&r["kind"].as_str().unwrap());
+            if target_kind
+                && !identified.iter().any(|a| a.ends_with(&format!(":{id}")) || a.ends_with(&format!("/{id}")))
+            {
+                assert!(
+                    !body.contains(&format!("{id}\"")) && !body.contains(&format!("{id} ")),
+                    "{id} was sent: {body}"
+                );
+            }
         }
     }
+    let third: Value = serde_json::from_str(&bodies[2]).unwrap();
+    let turns = third["user_context"]["recent_turns"].as_array().unwrap();
+    assert!(turns.len() >= 4, "the earlier prompts and answers go along: {third}");
+    assert_eq!(turns[0]["role"], "user");
+    assert!(turns[0]["text"].as_str().unwrap().contains("[resource]"), "{turns:?}");
+    assert!(!bodies[2].contains("pg-instance-main1"), "an earlier request's resource is redacted");
 
     // Refusal: ambiguous. With both accounts synced the name is in two accounts: a question,
     // nothing runs (exit 2).
