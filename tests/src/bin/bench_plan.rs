@@ -60,17 +60,25 @@ fn main() {
 
     // Prompts the router leaves to the LLM: vague wording, several close playbooks.
     let f = identified(K::LambdaFunction, "image-resizer", "active", |r| r.config.memory_mb = Some(512));
+    let web = identified(K::Ec2Instance, "web-1", "running", |_| {});
     let vague = [
         json!({"prompt": "image-resizer needs more room", "identified_resources": [f.clone()]}),
         json!({"prompt": "do the usual thing to pg-instance-main1 before the weekend", "identified_resources": [db.clone()]}),
-        json!({"prompt": "make image-resizer faster", "identified_resources": [f]}),
+        json!({"prompt": "make image-resizer faster", "identified_resources": [f.clone()]}),
         json!({"prompt": "pg-instance-main1 is acting up", "identified_resources": [db.clone()]}),
+        json!({"prompt": "web-1 needs attention", "identified_resources": [web.clone()]}),
+        json!({"prompt": "image-resizer keeps timing out", "identified_resources": [f]}),
+        json!({"prompt": "web-1 is not answering, deal with it", "identified_resources": [web]}),
+        json!({"prompt": "keep pg-instance-main1 safe", "identified_resources": [db.clone()]}),
     ];
     let mut llm = Vec::new();
     let mut other = 0;
     for round in 0..5 {
         for body in &vague {
             let (t, decided) = timed(&server, body);
+            if round == 0 {
+                println!("  {:<60} decided by {decided}", body["prompt"].as_str().unwrap_or_default());
+            }
             if decided == "llm" {
                 if round > 0 {
                     llm.push(t); // the first round warms the model up
