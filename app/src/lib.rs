@@ -16,6 +16,7 @@ pub mod plan;
 pub mod plan_file;
 pub mod playbooks;
 pub mod request;
+pub mod schedule;
 pub mod status;
 pub mod sync;
 

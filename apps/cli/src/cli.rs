@@ -55,6 +55,11 @@ pub enum Command {
         /// Rewrite and re-embed every resource, even unchanged ones.
         #[arg(long)]
         full: bool,
+        /// Keep syncing on a schedule: now, then every INTERVAL (`30s`, `15m`, `2h`, `1d`)
+        /// until Ctrl-C. With --json, one JSON object per line per sync. A failed round is
+        /// reported and the schedule goes on.
+        #[arg(long, value_name = "INTERVAL", value_parser = cloudops_app::schedule::parse_interval)]
+        every: Option<std::time::Duration>,
         #[arg(long)]
         json: bool,
     },

@@ -55,7 +55,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Sync { profiles, regions, full, json } => {
+        Command::Sync { profiles, regions, full, every: Some(interval), json } => {
+            let config = cloudops_app::Config::load(&paths.config_file)?;
+            let secrets = stores::secret_store(&paths, &config, cli.key_storage);
+            let stop = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            let round = |_| {
+                let (paths, config, secrets) = (&paths, &config, secrets.as_ref());
+                let (profiles, regions) = (profiles.clone(), regions.clone());
+                async move {
+                    match sync_cmd::run(paths, config, secrets, profiles, regions, full).await {
+                        Ok(output) if json => match serde_json::to_string(&output) {
+                            Ok(line) => println!("{line}"),
+                            Err(e) => eprintln!("error: {e}"),
+                        },
+                        Ok(output) => print!("{}", render::sync(&output)),
+                        Err(e) => eprintln!("error: {e:#} (the next sync runs on schedule)"),
+                    }
+                }
+            };
+            cloudops_app::schedule::every(interval, round, stop).await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync { profiles, regions, full, every: None, json } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
             let output = sync_cmd::run(&paths, &config, secrets.as_ref(), profiles, regions, full).await?;

@@ -121,3 +121,46 @@ fn sync_then_status_then_nothing_in_plaintext_at_rest() {
         }
     }
 }
+
+#[test]
+fn sync_every_runs_on_a_schedule_until_interrupted() {
+    use std::io::BufRead as _;
+    let emulator = Emulator::shared();
+    let (account, other) = (emulator.fresh_account(), emulator.fresh_account());
+    emulator.seed("small", &[&account, &other]);
+    let home = tempfile::tempdir().unwrap();
+    let aws_dir = home.path().join("aws");
+    std::fs::create_dir(&aws_dir).unwrap();
+    let aws = emulator.write_aws_config_as(&aws_dir, "ops", &[("only", &account)]);
+    let mut child = common::cloudops_with_models(home.path(), &aws)
+        .args(["sync", "--json", "--every", "2s", "--profile", "only", "--region", "us-east-1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut rounds: Vec<serde_json::Value> = Vec::new();
+    while rounds.len() < 2 {
+        match rx.recv_timeout(std::time::Duration::from_secs(180)) {
+            Ok(line) => rounds.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no scheduled sync within 180 s; got {rounds:?}");
+            }
+        }
+    }
+    assert_eq!(rounds[0]["failed"], 0, "{}", rounds[0]);
+    assert!(rounds[0]["embedded"].as_u64().unwrap() > 0);
+    assert_eq!(rounds[1]["embedded"], 0, "the second round finds nothing changed: {}", rounds[1]);
+    // Ctrl-C ends the schedule cleanly.
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
