@@ -102,14 +102,23 @@ pub fn open_snapshot(bytes: &[u8], ring: &KeyRing) -> Result<zeroize::Zeroizing<
 
 /// Writes `bytes` as `dir/name` atomically (0600 where supported).
 pub fn write_local(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, AppError> {
-    use std::io::Write as _;
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let path = dir.join(name);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(dir, e))?;
-    tmp.write_all(bytes).map_err(|e| io(&path, e))?;
-    tmp.as_file().sync_all().map_err(|e| io(&path, e))?;
-    tmp.persist(&path).map_err(|e| io(&path, e.error))?;
+    write_atomic(&path, bytes)?;
     Ok(path)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory (created if
+/// missing; 0600 where supported), flushed to disk, then renamed over `path`. A failure
+/// leaves the old file, or none, never half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    use std::io::Write as _;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| io(path, e))?;
+    tmp.persist(path).map_err(|e| io(path, e.error))?;
+    Ok(())
 }
 
 /// Local snapshots in `dir`, oldest first.

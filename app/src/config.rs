@@ -103,13 +103,7 @@ impl Config {
     pub fn save(&self, path: &Path) -> Result<(), AppError> {
         let text = toml::to_string_pretty(self)
             .map_err(|e| AppError::ConfigInvalid { path: path.to_owned(), message: e.to_string() })?;
-        let io = |source| AppError::Io { path: path.to_owned(), source };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        crate::backup::write_atomic(path, text.as_bytes())
     }
 }
 

@@ -71,12 +71,7 @@ impl SavedPlan {
         let sealed = ring.seal(RECORD, &body_hash(self)?).map_err(|e| AppError::PlanFile(e.to_string()))?;
         let file = PlanFile { plan: self.clone(), seal: sealed.to_json() };
         let text = serde_json::to_string_pretty(&file).map_err(|e| AppError::PlanFile(e.to_string()))?;
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let io = |source| AppError::Io { path: path.to_owned(), source };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        crate::backup::write_atomic(path, text.as_bytes())
     }
 
     /// Reads a plan file: it must parse, its seal must open with this store's key and match

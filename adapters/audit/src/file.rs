@@ -38,6 +38,17 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> PortError {
     }
 }
 
+/// Replaces `path` with `bytes` atomically: written beside it as `<name>.tmp`, flushed to
+/// disk, then renamed over it.
+fn replace(path: &Path, bytes: &[u8]) -> PortResult<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let mut file = File::create(&tmp).map_err(|e| io("write", &tmp, e))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| io("write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io("replace", path, e))
+}
+
 fn poisoned() -> PortError {
     PortError::Other("the key ring lock was poisoned by an earlier failure: restart cloudops".into())
 }
@@ -184,9 +195,7 @@ impl FileAuditLog {
     /// Replaces the head file atomically (write a temporary file, then rename).
     fn write_head(&self, sequence: u64, hash: &str) -> PortResult<()> {
         let sealed = self.seal(HEAD_RECORD, &(sequence, hash))?;
-        let tmp = self.dir.join(format!("{HEAD}.tmp"));
-        std::fs::write(&tmp, sealed.to_string()).map_err(|e| io("write", &tmp, e))?;
-        std::fs::rename(&tmp, self.dir.join(HEAD)).map_err(|e| io("replace", &self.dir.join(HEAD), e))
+        replace(&self.dir.join(HEAD), sealed.to_string().as_bytes())
     }
 
     /// Re-seals every entry with the ring's current key (after a key rotation): the entries,
@@ -210,9 +219,7 @@ impl FileAuditLog {
                 text.push_str(&json!({"seq": entry.sequence, "sealed": sealed}).to_string());
                 text.push('\n');
             }
-            let tmp = this.dir.join(format!("{LOG}.tmp"));
-            std::fs::write(&tmp, text).map_err(|e| io("write", &tmp, e))?;
-            std::fs::rename(&tmp, this.path()).map_err(|e| io("replace", &this.path(), e))?;
+            replace(&this.path(), text.as_bytes())?;
             if let Some(last) = read.entries.last() {
                 this.write_head(last.sequence, &last.hash)?;
             }

@@ -9,16 +9,19 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use cloudops_app::checked::CheckedPlan;
 use cloudops_app::execute::{Engine, ExecutionEvent, ExecutionReport, ExecutionStatus, RunOptions, Strategy};
+use cloudops_app::plan_file::SavedPlan;
 use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncRequest};
-use cloudops_app::{AppPaths, Config, keys, status};
+use cloudops_app::{AppPaths, Config, status};
 use cloudops_audit::FileAuditLog;
 use cloudops_aws::{AwsConfigFiles, AwsExecutor};
 use cloudops_domain::approval::{Approval, ApprovalMode, needs_approval, plan_digest};
 use cloudops_domain::{AccountId, Catalog, IdentifiedResource, PlanResponse, Region, ResourceKind};
 use cloudops_playbooks::{BuiltinPlaybookSource, DirPlaybookSource};
 use cloudops_ports::{AuditEvent, AuditLog, Clock, PlaybookSource, Profile, SecretStore, SystemClock};
+use cloudops_qdrant::SharedKeyRing;
 use serde::Serialize;
 
+use crate::plan_cmd::PlanOutput;
 use crate::{stores, sync_cmd};
 
 /// The flags `ask` and `exec` share.
@@ -102,8 +105,7 @@ pub fn client_catalog(config: &Config) -> anyhow::Result<Catalog> {
 
 /// The audit log of this data dir, sealed with the store's key.
 pub async fn audit_log(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<FileAuditLog> {
-    let ring = keys::load_or_create(secrets, stores::store_has_data(paths)).await?;
-    Ok(FileAuditLog::new(paths.data_dir.clone(), Arc::new(std::sync::RwLock::new(ring))))
+    Ok(FileAuditLog::new(paths.data_dir.clone(), stores::ring(paths, secrets).await?))
 }
 
 fn user_name() -> String {
@@ -126,17 +128,59 @@ pub struct Planned {
     pub response: PlanResponse,
 }
 
-/// Guard → show → approve → execute → re-sync, for a plan in hand. Text goes to stdout as it
-/// happens (unless `--json`, which prints one object at the end).
-pub async fn run(
+impl From<SavedPlan> for Planned {
+    fn from(saved: SavedPlan) -> Self {
+        Self {
+            prompt: saved.prompt,
+            planner: saved.planner,
+            identified: saved.identified_resources,
+            response: saved.response,
+        }
+    }
+}
+
+impl Planned {
+    pub fn new(prompt: String, output: PlanOutput) -> Self {
+        Self { prompt, planner: output.planner, identified: output.identified_resources, response: output.response }
+    }
+}
+
+/// `cloudops exec FILE`: the plan file must open with this store's key, match its seal and be
+/// fresh (a refusal is audited), then it runs as `ask` runs a fresh plan.
+pub async fn exec(
     paths: &AppPaths,
     config: &Config,
     secrets: &dyn SecretStore,
+    file: &std::path::Path,
+    flags: &RunFlags,
+) -> anyhow::Result<RunOutput> {
+    let ring = stores::ring(paths, secrets).await?;
+    let read = {
+        let keys = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        SavedPlan::read(file, &keys, chrono::Utc::now())
+    };
+    match read {
+        Ok(saved) => run(paths, config, ring, saved.into(), flags).await,
+        Err(e) => {
+            let audit = FileAuditLog::new(paths.data_dir.clone(), ring);
+            audit.append(chrono::Utc::now(), AuditEvent::Refusal { digest: None, reason: e.to_string() }).await?;
+            Err(e.into())
+        }
+    }
+}
+/// Guard → show → approve → execute → re-sync, for a plan in hand. Text goes to stdout as it
+/// happens (unless `--json`, which prints one object at the end).
+/// `ring` is the store's key ring, loaded once for the audit log, the sync statuses and the
+/// re-sync.
+pub async fn run(
+    paths: &AppPaths,
+    config: &Config,
+    ring: SharedKeyRing,
     planned: Planned,
     flags: &RunFlags,
 ) -> anyhow::Result<RunOutput> {
     let clock = SystemClock;
-    let audit = audit_log(paths, secrets).await?;
+    let audit = FileAuditLog::new(paths.data_dir.clone(), ring.clone());
     let response = &planned.response;
     let digest = plan_digest(response);
     audit
@@ -232,7 +276,10 @@ pub async fn run(
         }
     };
     out.approval = approval.clone();
-    let profiles = profiles(paths, secrets).await?;
+    let profiles = {
+        let keys = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        status::profiles_by_account(&sync_cmd::statuses_with(paths, &keys)?)
+    };
     let engine = Engine::new(
         Arc::new(AwsExecutor::new(AwsConfigFiles::default())),
         Arc::new(audit.clone()),
@@ -283,7 +330,7 @@ pub async fn run(
     let changed = report.steps.iter().any(|s| s.called);
     out.execution = Some(report);
     if changed {
-        out.resources_after = resync(paths, secrets, &profiles, &scopes, &identified).await?;
+        out.resources_after = resync(paths, ring, &profiles, &scopes, &identified).await?;
         if !flags.json {
             for r in &out.resources_after {
                 println!("now: {} is {}", r.arn, r.state.as_deref().unwrap_or("gone"));
@@ -332,16 +379,11 @@ fn plan_event(response: &PlanResponse, digest: &str) -> AuditEvent {
     }
 }
 
-async fn profiles(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<BTreeMap<AccountId, Profile>> {
-    let statuses = sync_cmd::statuses(paths, secrets).await?;
-    Ok(status::profiles_by_account(&statuses))
-}
-
 /// Re-syncs each affected (account, region) for the affected kinds, then reads the
 /// identified resources' states back from the store.
 async fn resync(
     paths: &AppPaths,
-    secrets: &dyn SecretStore,
+    ring: SharedKeyRing,
     profiles: &BTreeMap<AccountId, Profile>,
     scopes: &std::collections::BTreeSet<(AccountId, Region, ResourceKind)>,
     identified: &[IdentifiedResource],
@@ -360,12 +402,11 @@ async fn resync(
             concurrency: DEFAULT_CONCURRENCY,
             full: false,
         };
-        sync_cmd::sync_and_record(paths, secrets, &request)
+        sync_cmd::sync_and_record(paths, ring.clone(), &request)
             .await
             .context("the change was made, but the re-sync failed")?;
     }
-    let ring = keys::load(secrets).await?;
-    let stores = stores::open_with(paths, Arc::new(std::sync::RwLock::new(ring)))?;
+    let stores = stores::open_with(paths, ring)?;
     let mut out = Vec::new();
     for r in identified.iter().filter(|r| scopes.contains(&(r.account_id.clone(), r.region.clone(), r.resource_type))) {
         let point = cloudops_domain::PointId::for_resource(r.resource_type, &r.account_id, &r.region, &r.identifier);

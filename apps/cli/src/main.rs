@@ -124,35 +124,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let target = plan_cmd::Target { server: server.server, token: server.server_token };
             let prompt = text.join(" ");
             let output = plan_cmd::run(&paths, &config, secrets.as_ref(), &prompt, target).await?;
-            let planned = ask_cmd::Planned {
-                prompt,
-                planner: output.planner,
-                identified: output.identified_resources,
-                response: output.response,
-            };
-            let result = ask_cmd::run(&paths, &config, secrets.as_ref(), planned, &flags(&run)).await?;
+            let ring = stores::ring(&paths, secrets.as_ref()).await?;
+            let planned = ask_cmd::Planned::new(prompt, output);
+            let result = ask_cmd::run(&paths, &config, ring, planned, &flags(&run)).await?;
             finish_run(run.json, &result)
         }
         Command::Exec { file, run } => {
             let config = cloudops_app::Config::load(&paths.config_file)?;
             let secrets = stores::secret_store(&paths, &config, cli.key_storage);
-            let ring = cloudops_app::keys::load(secrets.as_ref()).await?;
-            let saved = match SavedPlan::read(&file, &ring, chrono::Utc::now()) {
-                Ok(saved) => saved,
-                Err(e) => {
-                    let audit = ask_cmd::audit_log(&paths, secrets.as_ref()).await?;
-                    let refusal = cloudops_ports::AuditEvent::Refusal { digest: None, reason: e.to_string() };
-                    cloudops_ports::AuditLog::append(&audit, chrono::Utc::now(), refusal).await?;
-                    return Err(e.into());
-                }
-            };
-            let planned = ask_cmd::Planned {
-                prompt: saved.prompt,
-                planner: saved.planner,
-                identified: saved.identified_resources,
-                response: saved.response,
-            };
-            let result = ask_cmd::run(&paths, &config, secrets.as_ref(), planned, &flags(&run)).await?;
+            let result = ask_cmd::exec(&paths, &config, secrets.as_ref(), &file, &flags(&run)).await?;
             finish_run(run.json, &result)
         }
         Command::History { limit, json } => {

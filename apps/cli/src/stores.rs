@@ -41,9 +41,14 @@ pub fn open_with(paths: &AppPaths, ring: SharedKeyRing) -> anyhow::Result<Stores
     Ok(Stores { estate, chat })
 }
 
+/// Loads (or, for a store without data, creates) the data key.
+pub async fn ring(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<SharedKeyRing> {
+    let ring = keys::load_or_create(secrets, store_has_data(paths)).await?;
+    Ok(Arc::new(RwLock::new(ring)))
+}
+
 /// Loads (or creates) the data key, then opens both shards.
 pub async fn open(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<(Stores, SharedKeyRing)> {
-    let ring = keys::load_or_create(secrets, store_has_data(paths)).await?;
-    let ring: SharedKeyRing = Arc::new(RwLock::new(ring));
+    let ring = ring(paths, secrets).await?;
     Ok((open_with(paths, ring.clone())?, ring))
 }

@@ -94,7 +94,8 @@ pub async fn run(
     let files = AwsConfigFiles::default();
     let accounts = AwsAccounts::new(files.clone());
     let request = request(config, &accounts, profiles, regions, full).await?;
-    let (report, ring) = sync_and_record(paths, secrets, &request).await?;
+    let ring = stores::ring(paths, secrets).await?;
+    let report = sync_and_record(paths, ring.clone(), &request).await?;
     let now = chrono::Utc::now();
     let snapshot = {
         let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
@@ -121,13 +122,13 @@ pub async fn run(
 /// Runs `request` into the local store and merges its statuses into the status file.
 pub async fn sync_and_record(
     paths: &AppPaths,
-    secrets: &dyn SecretStore,
+    ring: cloudops_qdrant::SharedKeyRing,
     request: &SyncRequest,
-) -> anyhow::Result<(SyncReport, cloudops_qdrant::SharedKeyRing)> {
+) -> anyhow::Result<SyncReport> {
     let files = AwsConfigFiles::default();
     let accounts = AwsAccounts::new(files.clone());
     let embedder = MiniLmEmbedder::discover()?;
-    let (stores, ring) = stores::open(paths, secrets).await?;
+    let stores = stores::open_with(paths, ring.clone())?;
     let source = AwsEstateSource::new(files.clone());
     let oracle = AutoOracle::new(files);
     let progress = Progress::new();
@@ -149,13 +150,20 @@ pub async fn sync_and_record(
         let previous = status::load(&paths.data_dir, &ring)?;
         status::save(&paths.data_dir, &ring, &status::merge(previous, &report.statuses))?;
     }
-    Ok((report, ring))
+    Ok(report)
 }
 
 pub async fn statuses(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<Vec<SyncStatus>> {
     if !paths.data_dir.join(status::STATUS_FILE).exists() {
         return Ok(Vec::new());
     }
-    let ring = cloudops_app::keys::load(secrets).await?;
-    Ok(status::load(&paths.data_dir, &ring)?)
+    statuses_with(paths, &cloudops_app::keys::load(secrets).await?)
+}
+
+/// The sync statuses, read with a key ring already loaded.
+pub fn statuses_with(paths: &AppPaths, ring: &cloudops_crypto::KeyRing) -> anyhow::Result<Vec<SyncStatus>> {
+    if !paths.data_dir.join(status::STATUS_FILE).exists() {
+        return Ok(Vec::new());
+    }
+    Ok(status::load(&paths.data_dir, ring)?)
 }

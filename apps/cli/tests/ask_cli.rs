@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
+use cloudops_e2e::AwsConfigPaths;
 use cloudops_e2e::planner::{ServerProcess, TOKEN};
-use cloudops_e2e::{AwsConfigPaths, Emulator};
 use cloudops_fakes::at_rest::files_under;
 use common::{json, text};
 use serde_json::Value;
@@ -159,13 +159,7 @@ fn calls(history: &Value) -> Vec<(String, bool)> {
 
 #[test]
 fn ask_changes_moto_with_an_audit_trail_and_refuses_what_it_must() {
-    let emulator = Emulator::shared();
-    let (staging, prod) = (emulator.fresh_account(), emulator.fresh_account());
-    let manifest = emulator.seed("small", &[&staging, &prod]);
-    let home = tempfile::tempdir().unwrap();
-    let aws_dir = home.path().join("aws");
-    std::fs::create_dir(&aws_dir).unwrap();
-    let aws = emulator.write_aws_config_as(&aws_dir, "ops", &[("staging", &staging), ("prod", &prod)]);
+    let common::SeededHome { home, aws, manifest, staging, prod } = common::seeded_home();
     // Distinctive credentials, to look for on the wire (moto accepts any).
     std::fs::write(
         &aws.credentials,

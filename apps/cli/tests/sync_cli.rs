@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use cloudops_e2e::{AwsConfigPaths, Emulator};
+use cloudops_e2e::AwsConfigPaths;
 use cloudops_fakes::at_rest::files_under;
 use common::json;
 
@@ -18,13 +18,7 @@ fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
 
 #[test]
 fn sync_then_status_then_nothing_in_plaintext_at_rest() {
-    let emulator = Emulator::shared();
-    let (staging, prod) = (emulator.fresh_account(), emulator.fresh_account());
-    let manifest = emulator.seed("small", &[&staging, &prod]);
-    let home = tempfile::tempdir().unwrap();
-    let aws_dir = home.path().join("aws");
-    std::fs::create_dir(&aws_dir).unwrap();
-    let aws = emulator.write_aws_config_as(&aws_dir, "ops", &[("staging", &staging), ("prod", &prod)]);
+    let common::SeededHome { home, aws, manifest, staging, prod } = common::seeded_home();
     let regions: Vec<String> =
         manifest["regions"].as_array().unwrap().iter().map(|r| format!("--region={}", r.as_str().unwrap())).collect();
     let mut args = vec!["sync", "--json", "--profile", "staging", "--profile", "prod"];
@@ -125,15 +119,9 @@ fn sync_then_status_then_nothing_in_plaintext_at_rest() {
 #[test]
 fn sync_every_runs_on_a_schedule_until_interrupted() {
     use std::io::BufRead as _;
-    let emulator = Emulator::shared();
-    let (account, other) = (emulator.fresh_account(), emulator.fresh_account());
-    emulator.seed("small", &[&account, &other]);
-    let home = tempfile::tempdir().unwrap();
-    let aws_dir = home.path().join("aws");
-    std::fs::create_dir(&aws_dir).unwrap();
-    let aws = emulator.write_aws_config_as(&aws_dir, "ops", &[("only", &account)]);
+    let common::SeededHome { home, aws, .. } = common::seeded_home();
     let mut child = common::cloudops_with_models(home.path(), &aws)
-        .args(["sync", "--json", "--every", "2s", "--profile", "only", "--region", "us-east-1"])
+        .args(["sync", "--json", "--every", "2s", "--profile", "staging", "--region", "us-east-1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -49,3 +49,24 @@ pub fn cloudops_with_models(home: &Path, aws: &cloudops_e2e::AwsConfigPaths) -> 
         .env("CLOUDOPS_LLM_DIR", cloudops_llm::LlmFiles::discover().map(|f| f.dir).unwrap_or_default());
     cmd
 }
+
+/// The small seeded estate in two fresh accounts, and a throwaway HOME whose AWS config
+/// reaches them as role `ops` through profiles `staging` and `prod`.
+pub struct SeededHome {
+    pub home: tempfile::TempDir,
+    pub aws: cloudops_e2e::AwsConfigPaths,
+    pub manifest: serde_json::Value,
+    pub staging: cloudops_domain::AccountId,
+    pub prod: cloudops_domain::AccountId,
+}
+
+pub fn seeded_home() -> SeededHome {
+    let emulator = cloudops_e2e::Emulator::shared();
+    let (staging, prod) = (emulator.fresh_account(), emulator.fresh_account());
+    let manifest = emulator.seed("small", &[&staging, &prod]);
+    let home = tempfile::tempdir().unwrap();
+    let aws_dir = home.path().join("aws");
+    std::fs::create_dir(&aws_dir).unwrap();
+    let aws = emulator.write_aws_config_as(&aws_dir, "ops", &[("staging", &staging), ("prod", &prod)]);
+    SeededHome { home, aws, manifest, staging, prod }
+}
