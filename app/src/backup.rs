@@ -62,12 +62,14 @@ fn invalid(detail: impl Into<String>) -> AppError {
 }
 
 /// What a snapshot leaves out: the engine's write-ahead log (`wal/`, which qdrant-edge 0.7.2
-/// never reads back: every write is flushed to the segments) and the stores' lock files.
+/// never reads back: the segments hold every flushed write) and the stores' lock files.
 fn not_backed_up(relative: &Path) -> bool {
     relative.file_name().is_some_and(|n| n == "cloudops.lock") || relative.components().any(|c| c.as_os_str() == "wal")
 }
 
-/// Seals the packed `store_dir` as a backup taken at `at`; returns its name and bytes.
+/// Seals the packed `store_dir` as a backup taken at `at`; returns its name and bytes. The
+/// files are copied as they are on disk: snapshot a store that is closed, or that was opened
+/// only to hold the lock, or flushed since its last write (`EdgeEstateStore::flush`).
 pub fn seal_snapshot(store_dir: &Path, ring: &KeyRing, at: DateTime<Utc>) -> Result<(String, Vec<u8>), AppError> {
     let name = backup_name(at);
     let packed = zeroize::Zeroizing::new(archive::pack(store_dir, &not_backed_up)?);

@@ -3,15 +3,17 @@
 //! adds tokio, an AWS SDK, an HTTP client or a vector store, or touches the file system.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::PathBuf;
 
 const FORBIDDEN_CRATE_PREFIXES: &[&str] =
     &["tokio", "aws-", "reqwest", "hyper", "qdrant", "async-std", "mio", "axum", "fastembed", "mistralrs", "ort"];
 const FORBIDDEN_SOURCE: &[&str] =
     &["std::fs", "std::net", "std::process", "std::env", "File::open", "tokio", "reqwest"];
 
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The crate's directory at run time (a binary reused from another checkout's build, through a
+/// shared target dir, must read this checkout's files).
+fn crate_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
 }
 
 #[test]

@@ -85,7 +85,11 @@ fn response() -> PlanResponse {
 }
 
 fn check_snapshot<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &str, value: &T) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    // The crate's directory at run time: a binary reused from another checkout's build must
+    // read this checkout's snapshots.
+    let crate_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let path = crate_dir.join("tests/snapshots").join(name);
     let json = serde_json::to_string_pretty(value).unwrap() + "\n";
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &json).unwrap();

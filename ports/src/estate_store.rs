@@ -37,7 +37,8 @@ pub struct ScoredResource {
 ///   account filter set it never returns a resource of another account;
 /// - `delete_missing` removes, within `scope`, every resource whose id is not in `keep`, and
 ///   nothing outside `scope`;
-/// - data written is durable once the call returns and survives reopening the store;
+/// - data written is visible once the call returns, durable once `maintain` returns (or within
+///   a second, or when the store is dropped), and survives reopening the store;
 /// - sensitive fields (names, identifiers, ARNs, IAM, metadata) are encrypted at rest.
 #[async_trait]
 pub trait EstateStore: Send + Sync {
@@ -50,9 +51,9 @@ pub trait EstateStore: Send + Sync {
     /// Content hashes of every resource in `scope`, for incremental sync.
     async fn content_hashes(&self, scope: &EstateFilter) -> PortResult<Vec<(PointId, String)>>;
     async fn delete_missing(&self, scope: &EstateFilter, keep: &[PointId]) -> PortResult<u64>;
-    /// Prepares the store for fast searches after a sync's writes (an embedded engine builds
-    /// its vector index here). May take minutes once on a large store; a store with nothing
-    /// to do returns at once. Data is already durable before this runs.
+    /// Makes every write so far durable and prepares the store for fast searches after a
+    /// sync's writes (an embedded engine builds its vector index here). May take minutes once
+    /// on a large store; a store with nothing to do returns at once.
     async fn maintain(&self) -> PortResult<()> {
         Ok(())
     }

@@ -31,9 +31,15 @@ pub struct Emulator {
     url: String,
 }
 
-/// Where the workspace is (the e2e crate lives in `<root>/tests`).
+/// Where the workspace is: the nearest directory with a Cargo.lock above the crate being run.
+/// Read at run time (cargo sets `CARGO_MANIFEST_DIR` for `cargo test`, xtask for benches),
+/// not compile time: with a shared target dir, a binary built in another checkout of the same
+/// sources is reused, and must find this checkout's files.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    start.ancestors().find(|dir| dir.join("Cargo.lock").is_file()).map(Path::to_path_buf).unwrap_or(start)
 }
 
 impl Emulator {

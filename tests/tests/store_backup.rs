@@ -55,6 +55,8 @@ async fn a_store_round_trips_through_s3_with_retention_set() {
     let report = {
         let store = EdgeEstateStore::open(&store_dir, ESTATE_DIMENSIONS, ring.clone()).unwrap();
         store.upsert(estate.clone()).await.unwrap();
+        // A snapshot copies the files: what the store has not flushed yet is not in them.
+        store.flush().await.unwrap();
         let now = chrono::Utc::now();
         let snapshot = backup::seal_snapshot(&store_dir, &ring.read().unwrap(), now).unwrap();
         backup::backup(&data.path().join("backups"), snapshot, now, Some(&target)).await.unwrap()

@@ -26,7 +26,11 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 }
 
 fn reference() -> Reference {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/embeddings/reference.json");
+    // The crate's directory at run time: a binary reused from another checkout's build must
+    // read this checkout's fixture.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")), std::path::PathBuf::from);
+    let path = crate_dir.join("../../fixtures/embeddings/reference.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("reference fixture")).expect("reference JSON")
 }
 

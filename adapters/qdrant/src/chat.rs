@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::filter::to_edge;
 use crate::sealed::{self, SharedKeyRing, corrupt};
-use crate::shard::{Shard, ShardSpec};
+use crate::shard::{Durability, Shard, ShardSpec};
 
 const CONVERSATION: &str = "conversation";
 const AT_MS: &str = "at_ms";
@@ -40,7 +40,7 @@ impl EdgeChatStore {
     pub const SHARD: &'static str = "chat_history";
 
     pub fn open(store_dir: &Path, ring: SharedKeyRing) -> PortResult<Self> {
-        let spec = ShardSpec { name: Self::SHARD, dimensions: 1, indexes: INDEXES };
+        let spec = ShardSpec { name: Self::SHARD, dimensions: 1, indexes: INDEXES, durability: Durability::EveryWrite };
         Ok(Self { shard: Shard::open(store_dir, spec)?, ring })
     }
 

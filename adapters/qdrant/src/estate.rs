@@ -13,7 +13,7 @@ use qdrant_edge::{
 use crate::estate_record::{dense, open_hash, open_resource, point_id, to_point};
 use crate::filter::{estate_filter, field};
 use crate::sealed::{self, SharedKeyRing};
-use crate::shard::{Shard, ShardSpec};
+use crate::shard::{Durability, Shard, ShardSpec};
 
 /// The estate collection: 384-d cosine vectors for the real embedder; ids are the domain's
 /// deterministic [`PointId`]s; filter fields plain and indexed, everything naming a resource
@@ -40,7 +40,7 @@ impl EdgeEstateStore {
 
     /// Opens (or creates) the estate shard under `store_dir` for vectors of `dimensions`.
     pub fn open(store_dir: &Path, dimensions: usize, ring: SharedKeyRing) -> PortResult<Self> {
-        let spec = ShardSpec { name: Self::SHARD, dimensions, indexes: INDEXES };
+        let spec = ShardSpec { name: Self::SHARD, dimensions, indexes: INDEXES, durability: ESTATE_DURABILITY };
         Ok(Self { shard: Shard::open(store_dir, spec)?, ring })
     }
 
@@ -63,12 +63,17 @@ impl EdgeEstateStore {
                     points.push(to_point(&ring, &stored)?);
                 }
                 let count = points.len() as u64;
-                for batch in points.chunks(UPSERT_CHUNK) {
-                    shard.upsert(batch.to_vec())?;
-                }
+                upsert_chunked(shard, points)?;
+                // Durable before the caller retires the old key.
+                shard.flush()?;
                 Ok(count)
             })
             .await
+    }
+
+    /// Makes every write so far durable (`maintain` does this too, then indexes).
+    pub async fn flush(&self) -> PortResult<()> {
+        self.shard.blocking(Shard::flush).await
     }
 
     /// Builds the HNSW index segments now (blocking, CPU-heavy for large estates).
@@ -90,14 +95,29 @@ impl EdgeEstateStore {
     }
 }
 
-/// From this many resources, `maintain` builds the engine's HNSW segments. Below it, brute
-/// force is about as fast (~7 ms at 10k) and optimizing costs seconds for nothing; at 100k it
-/// cuts search from ~30 ms to ~8 ms (p50), once: 7 minutes on 2 cores, then ~0 s after a 1 %
-/// change (`cargo xtask bench store`).
+/// From this many resources, `maintain` builds the engine's HNSW segments (with int8 copies of
+/// the vectors). Below it, brute force is about as fast (~4 ms at 10k) and optimizing costs
+/// seconds for nothing; at 100k it cuts unfiltered search from ~25 ms to ~2 ms (p50), once:
+/// 142 s on 2 cores, then ~0.1 s after a 1 % change (`cargo xtask bench store`).
 const INDEX_FROM: u64 = 20_000;
+
+/// Syncs write the estate in batches of 100, and a flush syncs every segment file (~40 ms):
+/// flushing each batch capped upserts near 2,000 points/s. A sync's writes are flushed within
+/// this window and by `maintain` at its end; a crash loses at most this window, which the next
+/// sync rewrites (the stored content hashes are lost with the records they describe).
+const ESTATE_DURABILITY: Durability = Durability::Within(std::time::Duration::from_secs(1));
 
 /// Points per engine update (the sync use case already batches by 100).
 const UPSERT_CHUNK: usize = 100;
+
+/// Writes `points` in engine updates of [`UPSERT_CHUNK`] (moved, not copied).
+fn upsert_chunked(shard: &Shard, points: Vec<qdrant_edge::PointStructPersisted>) -> PortResult<()> {
+    let mut points = points.into_iter().peekable();
+    while points.peek().is_some() {
+        shard.upsert(points.by_ref().take(UPSERT_CHUNK).collect())?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl EstateStore for EdgeEstateStore {
@@ -107,14 +127,7 @@ impl EstateStore for EdgeEstateStore {
             self.check_dimensions(&stored.vector)?;
             points.push(to_point(&self.ring, stored)?);
         }
-        self.shard
-            .blocking(move |shard| {
-                for batch in points.chunks(UPSERT_CHUNK) {
-                    shard.upsert(batch.to_vec())?;
-                }
-                Ok(())
-            })
-            .await
+        self.shard.blocking(move |shard| upsert_chunked(shard, points)).await
     }
 
     async fn get(&self, id: PointId) -> PortResult<Option<StoredResource>> {
@@ -199,6 +212,7 @@ impl EstateStore for EdgeEstateStore {
     }
 
     async fn maintain(&self) -> PortResult<()> {
+        self.flush().await?;
         if self.count(&EstateFilter::default()).await? >= INDEX_FROM {
             self.optimize().await?;
         }

@@ -10,8 +10,9 @@
 //!
 //! [`RemoteEstateStore`] keeps the same layout in a Qdrant server (`[store] qdrant_url`).
 //!
-//! Every write is flushed before the call returns; a second process opening the same store
-//! gets an error (each shard holds an exclusive lock file, [`LOCK_FILE`], which backups skip).
+//! Writes are visible when the call returns; chat messages are flushed before it returns, the
+//! estate within a second and by `maintain` (see `shard::Durability`). A second process opening
+//! the same store gets an error (each shard holds an exclusive lock file, [`LOCK_FILE`], which backups skip).
 
 mod chat;
 mod estate;

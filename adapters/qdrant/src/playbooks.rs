@@ -16,7 +16,7 @@ use qdrant_edge::{
 use serde_json::{Value, json};
 
 use crate::filter::to_edge;
-use crate::shard::{Shard, ShardSpec};
+use crate::shard::{Durability, Shard, ShardSpec};
 
 const PLAYBOOK: &str = "playbook";
 const KINDS: &str = "kinds";
@@ -64,6 +64,7 @@ fn build(catalog: Arc<Catalog>, texts: Vec<PlaybookText>, dimensions: usize) -> 
         name: "playbooks",
         dimensions,
         indexes: &[(PLAYBOOK, PayloadSchemaType::Keyword), (KINDS, PayloadSchemaType::Keyword)],
+        durability: Durability::OnClose,
     };
     let shard = Shard::open(dir.path(), spec)?;
     let mut points = Vec::with_capacity(texts.len());
