@@ -24,6 +24,23 @@ pub struct Config {
 pub struct AwsSection {
     pub profiles: Vec<String>,
     pub regions: Vec<Region>,
+    /// Also sync every account of this AWS Organization.
+    pub organization: Option<OrganizationSection>,
+}
+
+/// `[aws.organization]`: list the organization's accounts through `profile` (its management
+/// account or a delegated administrator; organizations:ListAccounts) and reach each one by
+/// assuming `role` there (default: OrganizationAccountAccessRole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationSection {
+    pub profile: String,
+    #[serde(default = "default_organization_role")]
+    pub role: String,
+}
+
+fn default_organization_role() -> String {
+    cloudops_ports::ORGANIZATION_ACCOUNT_ACCESS_ROLE.to_owned()
 }
 
 /// The planning server. No URL: the planner runs in-process.
@@ -135,6 +152,19 @@ mod tests {
         assert_eq!(c.backup.s3_bucket.as_deref(), Some("my-backups"));
         assert_eq!(c.backup.s3_prefix, "cloudops-backups", "unset fields keep their defaults");
         assert!(c.backup.daily);
+        assert_eq!(c.aws.organization, None);
+    }
+
+    #[test]
+    fn an_organization_needs_a_profile_and_defaults_its_role() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[aws.organization]\nprofile = \"management\"\n").unwrap();
+        let org = Config::load(&path).unwrap().aws.organization.unwrap();
+        assert_eq!((org.profile.as_str(), org.role.as_str()), ("management", "OrganizationAccountAccessRole"));
+        std::fs::write(&path, "[aws.organization]\nrole = \"audit\"\n").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("missing field `profile`"), "{err}");
     }
 
     #[test]

@@ -148,7 +148,7 @@ mod tests {
         assert!(report.config_file.status.contains("defaults"));
 
         let only_good = Config {
-            aws: crate::config::AwsSection { profiles: vec!["good".into()], regions: vec![] },
+            aws: crate::config::AwsSection { profiles: vec!["good".into()], ..Default::default() },
             ..Default::default()
         };
         assert!(doctor(&paths, &only_good, &TwoProfiles).await.unwrap().healthy());

@@ -31,6 +31,16 @@ pub struct SyncRequest {
     pub concurrency: usize,
     /// Rewrite and re-embed every resource even when unchanged.
     pub full: bool,
+    /// Also sync the accounts of this AWS Organization (listed before the sync starts).
+    pub organization: Option<OrganizationSource>,
+}
+
+/// An AWS Organization to sync: every account the `profile` (management account or delegated
+/// administrator) lists, reached by assuming `role` in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationSource {
+    pub profile: Profile,
+    pub role: String,
 }
 
 /// The outcome of one (account, region, service), as `cloudops status` shows it.
@@ -63,6 +73,33 @@ pub struct SyncReport {
     pub statuses: Vec<SyncStatus>,
 }
 
+impl SyncReport {
+    /// Records that `profile` could not be used at all (`service`: what failed).
+    fn record_unreachable(
+        &mut self,
+        ports: SyncPorts<'_>,
+        profile: &Profile,
+        service: &str,
+        at: DateTime<Utc>,
+        error: &PortError,
+    ) {
+        ports.sink.event(SyncEvent::Failed { target: profile.0.clone(), error: error.to_string() });
+        self.failed += 1;
+        self.statuses.push(SyncStatus {
+            profile: profile.0.clone(),
+            account_id: None,
+            account_alias: None,
+            region: "*".into(),
+            service: service.into(),
+            last_attempt: at,
+            last_success: None,
+            last_error: Some(error.to_string()),
+            resources: 0,
+            duration_ms: 0,
+        });
+    }
+}
+
 /// The ports a sync needs.
 #[derive(Clone, Copy)]
 pub struct SyncPorts<'a> {
@@ -85,11 +122,27 @@ impl std::fmt::Debug for SyncPorts<'_> {
 /// in the report's statuses. Fails only when the store itself fails.
 pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncReport, PortError> {
     let started = ports.clock.now();
-    let identities = futures::future::join_all(request.profiles.iter().map(|p| ports.accounts.identify(p))).await;
     let mut report = SyncReport::default();
+    let mut profiles = request.profiles.clone();
+    if let Some(org) = &request.organization {
+        match ports.accounts.organization(&org.profile, &org.role).await {
+            Ok(members) => {
+                for profile in std::iter::once(org.profile.clone()).chain(members) {
+                    if !profiles.contains(&profile) {
+                        profiles.push(profile);
+                    }
+                }
+            }
+            Err(e) => report.record_unreachable(ports, &org.profile, "organizations", started, &e),
+        }
+    }
+    let identities = futures::future::join_all(profiles.iter().map(|p| ports.accounts.identify(p))).await;
     let mut targets = Vec::new();
-    for (profile, identity) in request.profiles.iter().zip(identities) {
+    let mut accounts = BTreeSet::new();
+    for (profile, identity) in profiles.iter().zip(identities) {
         match identity {
+            // Two profiles of one account (yours and the organization's): the first one syncs it.
+            Ok(id) if !accounts.insert(id.account_id.clone()) => {}
             Ok(id) => {
                 let regions = if request.regions.is_empty() {
                     id.default_region.clone().into_iter().collect()
@@ -102,22 +155,7 @@ pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncRep
                     }
                 }
             }
-            Err(e) => {
-                ports.sink.event(SyncEvent::Failed { target: profile.0.clone(), error: e.to_string() });
-                report.failed += 1;
-                report.statuses.push(SyncStatus {
-                    profile: profile.0.clone(),
-                    account_id: None,
-                    account_alias: None,
-                    region: "*".into(),
-                    service: "*".into(),
-                    last_attempt: started,
-                    last_success: None,
-                    last_error: Some(e.to_string()),
-                    resources: 0,
-                    duration_ms: 0,
-                });
-            }
+            Err(e) => report.record_unreachable(ports, profile, "*", started, &e),
         }
     }
 

@@ -156,6 +156,7 @@ fn request(profiles: &[&str]) -> SyncRequest {
         kinds: vec![ResourceKind::Ec2Instance, ResourceKind::RdsInstance],
         concurrency: 3,
         full: false,
+        organization: None,
     }
 }
 

@@ -4,6 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::PortResult;
 
+/// The role AWS Organizations creates in every account it creates: the default role to
+/// assume in an organization's accounts.
+pub const ORGANIZATION_ACCOUNT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
+
 /// A named AWS profile as the user configured it (`~/.aws/config`), never its credentials.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Profile(pub String);
@@ -33,4 +37,14 @@ pub struct CallerIdentity {
 pub trait AccountDirectory: Send + Sync {
     async fn profiles(&self) -> PortResult<Vec<Profile>>;
     async fn identify(&self, profile: &Profile) -> PortResult<CallerIdentity>;
+    /// The other accounts of the AWS Organization that `via` can list (the management account
+    /// or a delegated administrator), as profiles that assume `role` in each through `via`'s
+    /// credentials; from then on `profiles` lists them and `identify` resolves them.
+    async fn organization(&self, via: &Profile, role: &str) -> PortResult<Vec<Profile>> {
+        let _ = role;
+        Err(crate::PortError::Invalid(format!(
+            "this account directory cannot list AWS Organization accounts (asked through profile '{}')",
+            via.0
+        )))
+    }
 }

@@ -22,7 +22,7 @@ mod planner;
 mod playbooks;
 mod secrets;
 
-pub use accounts::{AccountDirectory, CallerIdentity, Profile};
+pub use accounts::{AccountDirectory, CallerIdentity, ORGANIZATION_ACCOUNT_ACCESS_ROLE, Profile};
 pub use audit::{AuditEntry, AuditEvent, AuditLog, AuditVerification};
 pub use backup::BackupTarget;
 pub use chat::{ChatMessage, ChatStore, ConversationId};

@@ -222,10 +222,14 @@ pub struct SyncWorld {
 
 impl SyncWorld {
     pub fn new(paths: &AwsConfigPaths) -> Self {
-        let files = cloudops_aws::AwsConfigFiles {
+        Self::with_files(cloudops_aws::AwsConfigFiles {
             config: Some(paths.config.clone()),
             credentials: Some(paths.credentials.clone()),
-        };
+            discovered: None,
+        })
+    }
+
+    pub fn with_files(files: cloudops_aws::AwsConfigFiles) -> Self {
         Self {
             accounts: cloudops_aws::AwsAccounts::new(files.clone()),
             source: cloudops_aws::AwsEstateSource::new(files.clone()),

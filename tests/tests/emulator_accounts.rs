@@ -7,7 +7,11 @@ use cloudops_e2e::Emulator;
 use cloudops_ports::{AccountDirectory, PortError, Profile};
 
 fn files(paths: &cloudops_e2e::AwsConfigPaths) -> AwsConfigFiles {
-    AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) }
+    AwsConfigFiles {
+        config: Some(paths.config.clone()),
+        credentials: Some(paths.credentials.clone()),
+        discovered: None,
+    }
 }
 
 #[tokio::test]

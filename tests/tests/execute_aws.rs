@@ -23,7 +23,11 @@ async fn setup() -> Setup {
     let account = emulator.fresh_account();
     let dir = tempfile::tempdir().unwrap();
     let paths = emulator.write_aws_config(dir.path(), &[("e2e", &account)]);
-    let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
+    let files = AwsConfigFiles {
+        config: Some(paths.config.clone()),
+        credentials: Some(paths.credentials.clone()),
+        discovered: None,
+    };
     let sdk = cloudops_aws::sdk_config(&files, "e2e", Some("us-east-1")).await;
     Setup { executor: AwsExecutor::new(files), sdk, account, _dir: dir }
 }

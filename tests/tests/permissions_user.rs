@@ -13,7 +13,11 @@ async fn a_users_group_and_inline_policies_decide_its_permissions() {
     emulator.seed("small", &[&staging, &prod]);
     let dir = tempfile::tempdir().unwrap();
     let paths = emulator.write_aws_config_as(dir.path(), "ops", &[("prod", &prod)]);
-    let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
+    let files = AwsConfigFiles {
+        config: Some(paths.config.clone()),
+        credentials: Some(paths.credentials.clone()),
+        discovered: None,
+    };
 
     // Give alice (seeded in group `operators`) access keys and a profile of her own.
     let admin = sdk_config(&files, "prod", None).await;

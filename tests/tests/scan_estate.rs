@@ -34,7 +34,11 @@ async fn a_scan_returns_every_seeded_resource_with_its_facts_and_permissions() {
     let manifest = emulator.seed("small", &[&staging, &prod]);
     let dir = tempfile::tempdir().unwrap();
     let paths = emulator.write_aws_config_as(dir.path(), "ops", &[("staging", &staging), ("prod", &prod)]);
-    let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
+    let files = AwsConfigFiles {
+        config: Some(paths.config.clone()),
+        credentials: Some(paths.credentials.clone()),
+        discovered: None,
+    };
 
     let accounts = AwsAccounts::new(files.clone());
     let source = AwsEstateSource::new(files.clone());
@@ -171,7 +175,11 @@ async fn an_unreachable_region_endpoint_fails_that_scan_only() {
         text.replace("[profile ok]", "[profile broken]").replace(emulator.url(), &format!("http://127.0.0.1:{closed}"));
     let source_profile_only = broken.split("[profile broken]").nth(1).unwrap();
     std::fs::write(&paths.config, format!("{text}\n[profile broken]{source_profile_only}")).unwrap();
-    let files = AwsConfigFiles { config: Some(paths.config.clone()), credentials: Some(paths.credentials.clone()) };
+    let files = AwsConfigFiles {
+        config: Some(paths.config.clone()),
+        credentials: Some(paths.credentials.clone()),
+        discovered: None,
+    };
     let source = AwsEstateSource::new(files);
     let sink = Collect(Default::default());
     let target = |profile: &str| ScanTarget {

@@ -25,7 +25,11 @@ async fn a_store_round_trips_through_s3_with_retention_set() {
     let account = emulator.fresh_account();
     let home = tempfile::tempdir().unwrap();
     let aws = emulator.write_aws_config(home.path(), &[("backup", &account)]);
-    let files = AwsConfigFiles { config: Some(aws.config.clone()), credentials: Some(aws.credentials.clone()) };
+    let files = AwsConfigFiles {
+        config: Some(aws.config.clone()),
+        credentials: Some(aws.credentials.clone()),
+        discovered: None,
+    };
     let sdk = sdk_config(&files, "backup", None).await;
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
     let bucket = format!("backups-{account}");

@@ -24,6 +24,7 @@ async fn sync_then_terminate_then_resync_removes_it_and_unchanged_resync_embeds_
         kinds: ResourceKind::ALL.to_vec(),
         concurrency: 10,
         full: false,
+        organization: None,
     };
 
     let first = sync(ports, &request).await.unwrap();

@@ -25,6 +25,10 @@ impl AccountDirectory for AwsAccounts {
         list_profiles(&self.files)
     }
 
+    async fn organization(&self, via: &Profile, role: &str) -> PortResult<Vec<Profile>> {
+        crate::organization::discover(&self.files, via, role).await
+    }
+
     async fn identify(&self, profile: &Profile) -> PortResult<CallerIdentity> {
         let name = profile.0.as_str();
         let known = list_profiles(&self.files)?;

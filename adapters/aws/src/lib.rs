@@ -7,6 +7,7 @@ mod accounts;
 mod backup;
 mod errors;
 mod execute;
+mod organization;
 mod permissions;
 mod profiles;
 mod scan;

@@ -11,6 +11,10 @@ use cloudops_ports::{PortError, Profile};
 pub struct AwsConfigFiles {
     pub config: Option<PathBuf>,
     pub credentials: Option<PathBuf>,
+    /// cloudops' own profiles file: accounts discovered through an AWS Organization (see
+    /// [`AccountDirectory::organization`](cloudops_ports::AccountDirectory::organization)),
+    /// read after the user's files. `None`: no discovered accounts.
+    pub discovered: Option<PathBuf>,
 }
 
 impl AwsConfigFiles {
@@ -49,6 +53,9 @@ pub fn list_profiles(files: &AwsConfigFiles) -> Result<Vec<Profile>, PortError> 
     if let Some(path) = files.credentials_path() {
         names.extend(sections(&path)?);
     }
+    if let Some(path) = &files.discovered {
+        names.extend(sections(path)?.iter().filter_map(|s| s.strip_prefix("profile ")).map(|n| n.trim().to_owned()));
+    }
     Ok(names.into_iter().map(Profile).collect())
 }
 
@@ -80,16 +87,23 @@ mod tests {
         )
         .unwrap();
         std::fs::write(&credentials, "[default]\naws_access_key_id = A\n[ci]\naws_access_key_id = B\n").unwrap();
-        let files = AwsConfigFiles { config: Some(config), credentials: Some(credentials) };
+        let discovered = dir.path().join("discovered");
+        std::fs::write(&discovered, "# generated\n[profile org-data]\nrole_arn = arn:aws:iam::111111111111:role/r\n")
+            .unwrap();
+        let files =
+            AwsConfigFiles { config: Some(config), credentials: Some(credentials), discovered: Some(discovered) };
         let names: Vec<String> = list_profiles(&files).unwrap().into_iter().map(|p| p.0).collect();
-        assert_eq!(names, ["ci", "default", "prod"]);
+        assert_eq!(names, ["ci", "default", "org-data", "prod"]);
     }
 
     #[test]
     fn missing_files_define_no_profiles() {
         let dir = tempfile::tempdir().unwrap();
-        let files =
-            AwsConfigFiles { config: Some(dir.path().join("nope")), credentials: Some(dir.path().join("nope2")) };
+        let files = AwsConfigFiles {
+            config: Some(dir.path().join("nope")),
+            credentials: Some(dir.path().join("nope2")),
+            discovered: Some(dir.path().join("nope3")),
+        };
         assert!(list_profiles(&files).unwrap().is_empty());
     }
 }

@@ -26,13 +26,20 @@ pub async fn sdk_config(files: &AwsConfigFiles, profile: &str, region: Option<&s
                 .operation_attempt_timeout(Duration::from_secs(30))
                 .build(),
         );
-    if files.config.is_some() || files.credentials.is_some() {
-        let mut builder = ProfileFiles::builder();
+    let discovered = files.discovered.as_ref().filter(|p| p.is_file());
+    if files.config.is_some() || files.credentials.is_some() || discovered.is_some() {
+        // Files not given explicitly are the AWS CLI's defaults (AWS_CONFIG_FILE, ~/.aws/…).
+        let mut builder = ProfileFiles::builder()
+            .include_default_config_file(files.config.is_none())
+            .include_default_credentials_file(files.credentials.is_none());
         if let Some(path) = &files.config {
             builder = builder.with_file(ProfileFileKind::Config, path);
         }
         if let Some(path) = &files.credentials {
             builder = builder.with_file(ProfileFileKind::Credentials, path);
+        }
+        if let Some(path) = discovered {
+            builder = builder.with_file(ProfileFileKind::Config, path);
         }
         loader = loader.profile_files(builder.build());
     }

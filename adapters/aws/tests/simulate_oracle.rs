@@ -98,7 +98,7 @@ fn files_for(dir: &std::path::Path, url: &str) -> AwsConfigFiles {
     let credentials = dir.join("credentials");
     std::fs::write(&config, format!("[profile rec]\nregion = us-east-1\nendpoint_url = {url}\n")).unwrap();
     std::fs::write(&credentials, "[rec]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n").unwrap();
-    AwsConfigFiles { config: Some(config), credentials: Some(credentials) }
+    AwsConfigFiles { config: Some(config), credentials: Some(credentials), discovered: None }
 }
 
 fn identity() -> CallerIdentity {

@@ -94,7 +94,7 @@ impl Shard {
         let mut vector = EdgeVectorParamsBuilder::new(spec.dimensions, Distance::Cosine);
         if spec.dimensions > 1 {
             // Int8 copies of the vectors, kept in RAM, are what optimized segments score with
-            // (a quarter of the memory traffic of f32).
+            // (a quarter of the memory traffic of f32). Chat's 1-d dummy vectors need none.
             vector = vector.quantization_config(
                 qdrant_edge::ScalarQuantizationConfig {
                     r#type: qdrant_edge::ScalarType::Int8,

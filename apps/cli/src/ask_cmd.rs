@@ -13,7 +13,7 @@ use cloudops_app::plan_file::SavedPlan;
 use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncRequest};
 use cloudops_app::{AppPaths, Config, status};
 use cloudops_audit::FileAuditLog;
-use cloudops_aws::{AwsConfigFiles, AwsExecutor};
+use cloudops_aws::AwsExecutor;
 use cloudops_domain::approval::{Approval, ApprovalMode, needs_approval, plan_digest};
 use cloudops_domain::{AccountId, Catalog, IdentifiedResource, PlanResponse, Region, ResourceKind};
 use cloudops_playbooks::{BuiltinPlaybookSource, DirPlaybookSource};
@@ -281,7 +281,7 @@ pub async fn run(
         status::profiles_by_account(&sync_cmd::statuses_with(paths, &keys)?)
     };
     let engine = Engine::new(
-        Arc::new(AwsExecutor::new(AwsConfigFiles::default())),
+        Arc::new(AwsExecutor::new(stores::aws_files(paths))),
         Arc::new(audit.clone()),
         Arc::new(SystemClock),
     );
@@ -401,6 +401,7 @@ async fn resync(
             kinds,
             concurrency: DEFAULT_CONCURRENCY,
             full: false,
+            organization: None,
         };
         sync_cmd::sync_and_record(paths, ring.clone(), &request)
             .await

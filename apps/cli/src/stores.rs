@@ -21,6 +21,15 @@ pub fn secret_store(paths: &AppPaths, config: &Config, flag: Option<KeyStorage>)
     }
 }
 
+/// The AWS config files as the AWS CLI finds them, plus the profiles cloudops discovered
+/// through an AWS Organization (kept in the data dir).
+pub fn aws_files(paths: &AppPaths) -> cloudops_aws::AwsConfigFiles {
+    cloudops_aws::AwsConfigFiles {
+        discovered: Some(paths.data_dir.join("aws-organization-profiles")),
+        ..Default::default()
+    }
+}
+
 /// Whether the store directory already holds data (then a missing key is an error).
 pub fn store_has_data(paths: &AppPaths) -> bool {
     paths.store_dir().join(EdgeEstateStore::SHARD).exists()

@@ -4,9 +4,11 @@
 use std::io::IsTerminal as _;
 
 use anyhow::Context as _;
-use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncPorts, SyncReport, SyncRequest, SyncStatus, sync};
+use cloudops_app::sync::{
+    DEFAULT_CONCURRENCY, OrganizationSource, SyncPorts, SyncReport, SyncRequest, SyncStatus, sync,
+};
 use cloudops_app::{AppPaths, Config, backup, status};
-use cloudops_aws::{AutoOracle, AwsAccounts, AwsConfigFiles, AwsEstateSource};
+use cloudops_aws::{AutoOracle, AwsAccounts, AwsEstateSource};
 use cloudops_domain::{Region, ResourceKind};
 use cloudops_embeddings::MiniLmEmbedder;
 use cloudops_ports::{AccountDirectory, Profile, SecretStore, SyncEvent, SyncSink, SystemClock};
@@ -60,19 +62,35 @@ async fn request(
     regions: Vec<Region>,
     full: bool,
 ) -> anyhow::Result<SyncRequest> {
+    // --profile names exactly what to sync; without it, the config's profiles and organization.
+    let organization = match &config.aws.organization {
+        Some(org) if profiles.is_empty() => {
+            Some(OrganizationSource { profile: Profile(org.profile.clone()), role: org.role.clone() })
+        }
+        _ => None,
+    };
     let profiles: Vec<Profile> = if !profiles.is_empty() {
         profiles.into_iter().map(Profile).collect()
     } else if !config.aws.profiles.is_empty() {
         config.aws.profiles.iter().cloned().map(Profile).collect()
+    } else if organization.is_some() {
+        Vec::new()
     } else {
         accounts.profiles().await?
     };
     anyhow::ensure!(
-        !profiles.is_empty(),
+        !profiles.is_empty() || organization.is_some(),
         "no AWS profile to sync: configure one with `aws configure`, pass --profile, or set AWS_CONFIG_FILE"
     );
     let regions = if regions.is_empty() { config.aws.regions.clone() } else { regions };
-    Ok(SyncRequest { profiles, regions, kinds: ResourceKind::ALL.to_vec(), concurrency: DEFAULT_CONCURRENCY, full })
+    Ok(SyncRequest {
+        profiles,
+        regions,
+        kinds: ResourceKind::ALL.to_vec(),
+        concurrency: DEFAULT_CONCURRENCY,
+        full,
+        organization,
+    })
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -91,7 +109,7 @@ pub async fn run(
     regions: Vec<Region>,
     full: bool,
 ) -> anyhow::Result<SyncOutput> {
-    let files = AwsConfigFiles::default();
+    let files = stores::aws_files(paths);
     let accounts = AwsAccounts::new(files.clone());
     let request = request(config, &accounts, profiles, regions, full).await?;
     let ring = stores::ring(paths, secrets).await?;
@@ -125,7 +143,7 @@ pub async fn sync_and_record(
     ring: cloudops_qdrant::SharedKeyRing,
     request: &SyncRequest,
 ) -> anyhow::Result<SyncReport> {
-    let files = AwsConfigFiles::default();
+    let files = stores::aws_files(paths);
     let accounts = AwsAccounts::new(files.clone());
     let embedder = MiniLmEmbedder::discover()?;
     let stores = stores::open_with(paths, ring.clone())?;

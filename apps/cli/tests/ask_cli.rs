@@ -92,8 +92,11 @@ fn request_bodies(wire: &[u8]) -> Vec<String> {
 }
 
 fn sdk(aws: &AwsConfigPaths, profile: &str, region: &str) -> aws_config::SdkConfig {
-    let files =
-        cloudops_aws::AwsConfigFiles { config: Some(aws.config.clone()), credentials: Some(aws.credentials.clone()) };
+    let files = cloudops_aws::AwsConfigFiles {
+        config: Some(aws.config.clone()),
+        credentials: Some(aws.credentials.clone()),
+        discovered: None,
+    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(cloudops_aws::sdk_config(&files, profile, Some(region)))
 }

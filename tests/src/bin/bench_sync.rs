@@ -45,6 +45,7 @@ async fn main() {
         kinds: ResourceKind::ALL.to_vec(),
         concurrency: DEFAULT_CONCURRENCY,
         full: false,
+        organization: None,
     };
 
     for (label, expect_embed) in [("full sync", true), ("unchanged re-sync", false)] {
