@@ -30,15 +30,16 @@ pub async fn discover(files: &AwsConfigFiles, via: &Profile, role: &str) -> Port
             "organization accounts need a discovered-profiles file; this build did not configure one".into(),
         ));
     };
-    let user_profiles: BTreeSet<String> =
-        list_profiles(&AwsConfigFiles { discovered: None, ..files.clone() })?.into_iter().map(|p| p.0).collect();
+    // The user's own files: the listing profile is theirs, and discovered names must not clash.
+    let user_files = AwsConfigFiles { discovered: None, ..files.clone() };
+    let user_profiles: BTreeSet<String> = list_profiles(&user_files)?.into_iter().map(|p| p.0).collect();
     if !user_profiles.contains(&via.0) {
         return Err(PortError::NotFound(format!(
             "AWS profile '{}' (named in [aws.organization] of the cloudops config) is not in your AWS config",
             via.0
         )));
     }
-    let config = sdk_config(&AwsConfigFiles { discovered: None, ..files.clone() }, &via.0, None).await;
+    let config = sdk_config(&user_files, &via.0, None).await;
     let own = aws_sdk_sts::Client::new(&config)
         .get_caller_identity()
         .send()

@@ -156,7 +156,7 @@ pub async fn exec(
 ) -> anyhow::Result<RunOutput> {
     let ring = stores::ring(paths, secrets).await?;
     let read = {
-        let keys = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let keys = stores::read_keys(&ring)?;
         SavedPlan::read(file, &keys, chrono::Utc::now())
     };
     match read {
@@ -277,7 +277,7 @@ pub async fn run(
     };
     out.approval = approval.clone();
     let profiles = {
-        let keys = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let keys = stores::read_keys(&ring)?;
         status::profiles_by_account(&sync_cmd::statuses_with(paths, &keys)?)
     };
     let engine = Engine::new(

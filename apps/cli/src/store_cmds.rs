@@ -35,7 +35,7 @@ pub async fn backup(
     let target = if no_push { None } else { s3_target(config).await };
     let now = chrono::Utc::now();
     let snapshot = {
-        let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let ring = stores::read_keys(&ring)?;
         backup::seal_snapshot(&paths.store_dir(), &ring, now)?
     };
     let target = target.as_ref().map(|t| t as &dyn BackupTarget);
@@ -86,7 +86,7 @@ pub async fn restore(
         // Refuse while another process has the store open (opening takes its lock).
         drop(stores::open_with(paths, ring.clone())?);
     }
-    let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+    let ring = stores::read_keys(&ring)?;
     let files = backup::restore(&bytes, &ring, &paths.store_dir())?;
     Ok(RestoreReport { restored_from: source, files })
 }
@@ -110,7 +110,7 @@ pub async fn rotate(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Resu
     let resealed_audit_entries =
         cloudops_audit::FileAuditLog::new(paths.data_dir.clone(), ring.clone()).reseal().await?;
     let current = {
-        let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let ring = stores::read_keys(&ring)?;
         let key = ring.current();
         cloudops_crypto::DataKey::from_bytes(&key.id, key.version, key.bytes())?
     };

@@ -30,6 +30,11 @@ pub fn aws_files(paths: &AppPaths) -> cloudops_aws::AwsConfigFiles {
     }
 }
 
+/// The keys of `ring`, for reading.
+pub fn read_keys(ring: &SharedKeyRing) -> anyhow::Result<std::sync::RwLockReadGuard<'_, cloudops_crypto::KeyRing>> {
+    ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))
+}
+
 /// Whether the store directory already holds data (then a missing key is an error).
 pub fn store_has_data(paths: &AppPaths) -> bool {
     paths.store_dir().join(EdgeEstateStore::SHARD).exists()

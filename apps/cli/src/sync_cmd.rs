@@ -116,7 +116,7 @@ pub async fn run(
     let report = sync_and_record(paths, ring.clone(), &request).await?;
     let now = chrono::Utc::now();
     let snapshot = {
-        let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let ring = stores::read_keys(&ring)?;
         if config.backup.daily && backup::is_due(&paths.backups_dir(), now)? {
             Some(backup::seal_snapshot(&paths.store_dir(), &ring, now)?)
         } else {
@@ -164,7 +164,7 @@ pub async fn sync_and_record(
         bar.finish_and_clear();
     }
     {
-        let ring = ring.read().map_err(|_| anyhow::anyhow!("the key ring lock was poisoned"))?;
+        let ring = stores::read_keys(&ring)?;
         let previous = status::load(&paths.data_dir, &ring)?;
         status::save(&paths.data_dir, &ring, &status::merge(previous, &report.statuses))?;
     }
