@@ -7,8 +7,7 @@
 //! filters (unless a name or id matched exactly), and fuses both.
 
 use cloudops_domain::lookup::{
-    AccountName, NameIndex, NameQuery, ParsedQuery, Ranking, Suggestion, Verdict, fuse, index::resource_score, matches,
-    parse,
+    AccountName, NameIndex, NameQuery, ParsedQuery, Ranking, Suggestion, Verdict, fuse, index::resource_score, parse,
 };
 use cloudops_domain::{Filters, Resource};
 use cloudops_ports::{Embedder, EstateFilter, EstateStore};
@@ -106,19 +105,33 @@ impl Lookup {
         let parsed = parse(prompt, &self.accounts);
         let query = NameQuery::new(&parsed.terms);
         let resources = self.index.resources();
-        let mut named: Vec<(Resource, f32)> = Vec::new();
-        for arn in &parsed.arns {
-            for &doc in self.index.exact(arn) {
-                named.push((resources[doc].clone(), 1.0));
+        // An exact name, identifier or ARN is the answer: no similarity search then. Otherwise
+        // the prompt is embedded (on the embedder's own thread) while names are matched here.
+        let exact = parsed.arns.iter().any(|arn| !self.index.exact(arn).is_empty())
+            || self.index.has_exact(&query, &parsed.filters);
+        let embedder = embedder.filter(|_| !exact && !parsed.semantic_text.is_empty());
+        let embedding = async {
+            match embedder {
+                Some(e) => e.embed(std::slice::from_ref(&parsed.semantic_text)).await.map(Some),
+                None => Ok(None),
             }
-        }
-        for hit in self.index.search(&query, &parsed.filters, limit.max(1) * 5) {
-            named.push((resources[hit.doc].clone(), hit.score));
-        }
-        let exact = named.iter().any(|(_, s)| *s >= 1.0);
+        };
+        let matching = async {
+            let mut named: Vec<(Resource, f32)> = Vec::new();
+            for arn in &parsed.arns {
+                for &doc in self.index.exact(arn) {
+                    named.push((resources[doc].clone(), 1.0));
+                }
+            }
+            for hit in self.index.search(&query, &parsed.filters, limit.max(1) * 5) {
+                named.push((resources[hit.doc].clone(), hit.score));
+            }
+            named
+        };
+        let (embedded, mut named) = futures::join!(embedding, matching);
         let mut similar: Vec<(Resource, f32)> = Vec::new();
-        if let Some(embedder) = embedder.filter(|_| !exact && !parsed.semantic_text.is_empty()) {
-            let vector = embedder.embed(std::slice::from_ref(&parsed.semantic_text)).await?.pop().unwrap_or_default();
+        if let Some(mut vectors) = embedded? {
+            let vector = vectors.pop().unwrap_or_default();
             for hit in store.search(&vector, &estate_filter(&parsed.filters), NEIGHBOURS).await? {
                 let name_score = resource_score(&query, &hit.resource);
                 if name_score > 0.0 {
@@ -130,9 +143,8 @@ impl Lookup {
         let filters_only = named.is_empty() && similar.is_empty() && parsed.terms.is_empty() && parsed.arns.is_empty();
         if filters_only {
             // Only filters ("stopped databases in production"): every match is a candidate.
-            let mut all: Vec<&Resource> = resources.iter().filter(|r| matches(r, &parsed.filters)).collect();
-            all.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.arn.as_str().cmp(b.arn.as_str())));
-            similar = all.into_iter().take(limit.max(1)).map(|r| (r.clone(), 0.0)).collect();
+            let first = self.index.first_by_name(&parsed.filters, limit.max(1));
+            similar = first.into_iter().map(|doc| (resources[doc].clone(), 0.0)).collect();
         }
         let mut ranking = fuse(named, similar, limit);
         if filters_only && ranking.candidates.len() == 1 {

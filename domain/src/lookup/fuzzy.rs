@@ -18,15 +18,37 @@ fn allowed_typos(len: usize) -> usize {
 /// Optimal string alignment distance (Damerau-Levenshtein with adjacent swaps), or `None`
 /// once it exceeds `max` (cheap rejection for the typo scan).
 pub fn typo_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        // Names are almost always ASCII: compare bytes, no allocation.
+        return distance_within(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    distance_within(&a, &b, max)
+}
+
+/// Rows of up to this many cells live on the stack.
+const STACK_ROW: usize = 64;
+
+fn distance_within<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
     let width = b.len() + 1;
-    let mut prev2 = vec![0usize; width];
-    let mut prev: Vec<usize> = (0..width).collect();
-    let mut cur = vec![0usize; width];
+    let mut stack = [[0usize; STACK_ROW]; 3];
+    let mut heap: Vec<usize>;
+    let [mut prev2, mut prev, mut cur]: [&mut [usize]; 3] = if width <= STACK_ROW {
+        let [x, y, z] = &mut stack;
+        [&mut x[..width], &mut y[..width], &mut z[..width]]
+    } else {
+        heap = vec![0; 3 * width];
+        let (x, rest) = heap.split_at_mut(width);
+        let (y, z) = rest.split_at_mut(width);
+        [x, y, z]
+    };
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -49,6 +71,16 @@ pub fn typo_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     (d <= max).then_some(d)
 }
 
+/// Characters in `s` (its length, for ASCII).
+fn char_len(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.chars().count() }
+}
+
+/// The first `n` characters of `s`.
+fn char_prefix(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(at, _)| &s[..at])
+}
+
 /// How well the query token `q` matches the name token `c`: equal 1.0; `c` starts with `q`
 /// ("main" → "main1") 0.75–1.0 by how much of `c` is covered; a typo 0.85 (one edit) or
 /// 0.75 (two); a typo in a prefix 0.7; otherwise 0.
@@ -56,7 +88,7 @@ pub fn token_similarity(q: &str, c: &str) -> f32 {
     if q == c {
         return 1.0;
     }
-    let (ql, cl) = (q.chars().count(), c.chars().count());
+    let (ql, cl) = (char_len(q), char_len(c));
     if ql >= 2 && c.starts_with(q) {
         return 0.75 + 0.25 * ql as f32 / cl as f32;
     }
@@ -67,11 +99,8 @@ pub fn token_similarity(q: &str, c: &str) -> f32 {
     if let Some(d) = typo_distance(q, c, max) {
         return if d <= 1 { 0.85 } else { 0.75 };
     }
-    if cl > ql {
-        let prefix: String = c.chars().take(ql).collect();
-        if typo_distance(q, &prefix, 1).is_some() {
-            return 0.7;
-        }
+    if cl > ql && typo_distance(q, char_prefix(c, ql), 1).is_some() {
+        return 0.7;
     }
     0.0
 }
@@ -166,6 +195,12 @@ mod tests {
         assert_eq!(typo_distance("instance", "instnce", 2), Some(1));
         assert_eq!(typo_distance("abc", "xyz", 1), None);
         assert_eq!(typo_distance("", "", 0), Some(0));
+        assert_eq!(typo_distance("café", "cafe", 1), Some(1));
+        assert_eq!(typo_distance("instancé", "instnacé", 2), Some(1));
+        let long = "a".repeat(100);
+        assert_eq!(typo_distance(&long, &format!("{long}bc"), 2), Some(2), "rows longer than the stack buffer");
+        assert_eq!(char_prefix("naïve-db", 3), "naï");
+        assert_eq!(char_prefix("db", 5), "db");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::intent::Filters;
 use crate::resource::Resource;
 
+use super::facets::{DocFilter, Facets};
 use super::fuzzy::{NameQuery, token_similarity, tokens};
 
 /// One searchable string of a resource (its name or its identifier), lower case, tokenised.
@@ -35,7 +36,7 @@ pub struct Suggestion {
 }
 
 /// Name, identifier and ARN index of a set of resources.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct NameIndex {
     resources: Vec<Resource>,
     keys: Vec<Vec<Key>>,
@@ -47,6 +48,8 @@ pub struct NameIndex {
     postings: Vec<Vec<usize>>,
     /// (lower-case name or identifier, document), sorted, for autocomplete.
     completions: Vec<(String, usize)>,
+    /// Each document's account, region, kind and state, for filtering.
+    facets: Facets,
 }
 
 /// Documents scored in full per query at most (the best by token coverage).
@@ -80,7 +83,8 @@ impl NameIndex {
         vocabulary.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let (vocabulary, postings) = vocabulary.into_iter().unzip();
         completions.sort_unstable();
-        Self { resources, keys, exact, vocabulary, postings, completions }
+        let facets = Facets::build(&resources);
+        Self { resources, keys, exact, vocabulary, postings, completions, facets }
     }
 
     pub fn resources(&self) -> &[Resource] {
@@ -93,6 +97,31 @@ impl NameIndex {
 
     pub fn is_empty(&self) -> bool {
         self.resources.is_empty()
+    }
+
+    /// `filters` compiled for testing this index's documents.
+    pub fn filter<'a>(&'a self, filters: &'a Filters) -> DocFilter<'a> {
+        self.facets.filter(&self.resources, filters)
+    }
+
+    /// The documents passing `filters`, ordered by name then ARN: the first `limit`.
+    pub fn first_by_name(&self, filters: &Filters, limit: usize) -> Vec<usize> {
+        let filter = self.filter(filters);
+        let mut docs: Vec<usize> = (0..self.resources.len()).filter(|&d| filter.admits(d)).collect();
+        let by_name = |a: &usize, b: &usize| {
+            let (a, b) = (&self.resources[*a], &self.resources[*b]);
+            a.name.cmp(&b.name).then_with(|| a.arn.as_str().cmp(b.arn.as_str()))
+        };
+        first_sorted(&mut docs, limit, by_name);
+        docs
+    }
+
+    /// Whether a typed word of `query`, or its tokens joined with `-`, is the name,
+    /// identifier or ARN of a document passing `filters`: then [`Self::search`] ranks that
+    /// document 1.0, a class of its own. A few hash lookups, so it can be asked first.
+    pub fn has_exact(&self, query: &NameQuery, filters: &Filters) -> bool {
+        let filter = self.filter(filters);
+        query.words.iter().chain([&query.joined]).any(|text| self.exact(text).iter().any(|&doc| filter.admits(doc)))
     }
 
     /// Documents whose name, identifier or ARN equals `text` (any case).
@@ -142,10 +171,11 @@ impl NameIndex {
 
     /// Resources matching `query` by name or identifier under `filters`, best first.
     pub fn search(&self, query: &NameQuery, filters: &Filters, limit: usize) -> Vec<NameHit> {
+        let filter = self.filter(filters);
         let mut hits: Vec<NameHit> = Vec::new();
         for word in &query.words {
             for &doc in self.exact(word) {
-                if matches(&self.resources[doc], filters) && !hits.iter().any(|h| h.doc == doc) {
+                if filter.admits(doc) && !hits.iter().any(|h| h.doc == doc) {
                     hits.push(NameHit { doc, score: 1.0 });
                 }
             }
@@ -175,11 +205,11 @@ impl NameIndex {
         let mut ranked: Vec<(usize, f32)> = docs
             .iter()
             .enumerate()
-            .filter(|(_, doc)| matches(&self.resources[**doc], filters))
+            .filter(|(_, doc)| filter.admits(**doc))
             .map(|(slot, doc)| (*doc, best[slot * n..(slot + 1) * n].iter().sum::<f32>()))
             .collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (doc, _) in ranked.into_iter().take(RESCORE) {
+        first_sorted(&mut ranked, RESCORE, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (doc, _) in ranked {
             if hits.iter().any(|h| h.doc == doc) {
                 continue;
             }
@@ -200,10 +230,11 @@ impl NameIndex {
         if prefix.is_empty() || limit == 0 {
             return Vec::new();
         }
+        let filter = self.filter(filters);
         let mut out: Vec<Suggestion> = Vec::new();
         let push = |doc: usize, out: &mut Vec<Suggestion>| {
             let r = &self.resources[doc];
-            if out.len() < limit && matches(r, filters) && !out.iter().any(|s| s.doc == doc) {
+            if out.len() < limit && filter.admits(doc) && !out.iter().any(|s| s.doc == doc) {
                 let text = r.name.clone().unwrap_or_else(|| r.identifier.to_string());
                 out.push(Suggestion { text, doc });
             }
@@ -226,6 +257,20 @@ impl NameIndex {
         }
         out
     }
+}
+
+/// Keeps the first `limit` items of `items` in `order`, sorted (a partial sort: selecting them
+/// first costs linear time, where sorting all of a common token's documents did not).
+fn first_sorted<T>(items: &mut Vec<T>, limit: usize, mut order: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    if limit == 0 {
+        items.clear();
+        return;
+    }
+    if items.len() > limit {
+        items.select_nth_unstable_by(limit - 1, &mut order);
+        items.truncate(limit);
+    }
+    items.sort_unstable_by(order);
 }
 
 /// Machine-made tokens ("0a1b2c3d4e5f67890" of `i-0a1b…`): long and with digits. They stay
@@ -313,6 +358,22 @@ mod tests {
         let hits = idx.search(&query("reporting-db"), &stopped, 10);
         assert_eq!(hits.iter().map(|h| h.doc).collect::<Vec<_>>(), [2]);
         assert!(idx.search(&query("zzzz"), &Filters::default(), 10).is_empty());
+    }
+
+    #[test]
+    fn has_exact_agrees_with_a_search_scoring_one() {
+        let idx = index();
+        let stopped = Filters { states: vec![crate::ResourceState::new("stopped")], ..Default::default() };
+        let other_account = Filters { accounts: vec!["222222222222".parse().unwrap()], ..Default::default() };
+        for text in ["pg-instance-main1", "stop reporting-db", "pg instance main1", "pg-main", "reportng-db", "zzzz"] {
+            for filters in [&Filters::default(), &stopped, &other_account] {
+                let q = query(text);
+                let top = idx.search(&q, filters, 10).first().map_or(0.0, |h| h.score);
+                assert_eq!(idx.has_exact(&q, filters), top >= 1.0, "{text:?} under {filters:?}");
+            }
+        }
+        assert!(idx.has_exact(&query("pg instance main1"), &Filters::default()), "joined tokens name it");
+        assert!(!idx.has_exact(&query("pg-instance-main1"), &stopped), "the filter excludes it");
     }
 
     #[test]

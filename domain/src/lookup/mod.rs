@@ -3,12 +3,14 @@
 //! similarity and decide whether the answer is ambiguous ([`rank::fuse`]). The use case
 //! that runs it against the store and the embedder is `cloudops_app::lookup`.
 
+pub mod facets;
 pub mod fuzzy;
 pub mod index;
 pub mod parse;
 pub mod rank;
 mod words;
 
+pub use facets::DocFilter;
 pub use fuzzy::NameQuery;
 pub use index::{NameHit, NameIndex, Suggestion, matches};
 pub use parse::{AccountName, ParsedQuery, parse};
