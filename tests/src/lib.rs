@@ -103,6 +103,20 @@ impl Emulator {
         Ok(Emulator { url })
     }
 
+    /// The process id of the moto server answering at [`Self::url`], when it runs on this
+    /// machine (found by its command line: `moto_server … -p PORT`).
+    pub fn server_pid(&self) -> Option<String> {
+        let port = self.url.rsplit(':').next()?.to_owned();
+        std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+            let pid = entry.file_name().to_str()?.to_owned();
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let is_moto = args.iter().any(|a| a.ends_with(b"moto_server"));
+            let on_port = args.windows(2).any(|w| w[0] == b"-p" && w[1] == port.as_bytes());
+            (is_moto && on_port).then_some(pid)
+        })
+    }
+
     /// The endpoint URL (`http://127.0.0.1:PORT`).
     pub fn url(&self) -> &str {
         &self.url
@@ -251,6 +265,18 @@ impl SyncWorld {
             sink: &cloudops_ports::NoProgress,
         }
     }
+}
+
+/// CPU time (user + system) process `pid` (`self` for this one) has used, in seconds; None
+/// without /proc. /proc reports it in USER_HZ ticks, 100 per second on Linux.
+pub fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses: state is the 3rd
+    // field of the line, utime the 14th and stime the 15th.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// Peak resident memory of this process (VmHWM), for the benchmarks; None without /proc.

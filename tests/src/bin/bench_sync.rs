@@ -1,6 +1,7 @@
 //! `cargo xtask bench sync`: seeds an estate into the emulator at `CLOUDOPS_EMULATOR_URL`, then
 //! times a full sync and an unchanged re-sync with the real AWS adapters (scanners, permission
-//! oracle) and prints resources/s, wall times and peak RSS.
+//! oracle) and prints resources/s, wall times, the CPU time this process and the emulator
+//! spent on each, and peak RSS.
 //!
 //! The store and embedder are the in-memory fakes, so the figures are AWS reads + permission
 //! evaluation + sync logic; the real store's writes and MiniLM's embedding are measured by
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncRequest, sync};
 use cloudops_domain::ResourceKind;
-use cloudops_e2e::{Emulator, SyncWorld, peak_rss_mib};
+use cloudops_e2e::{Emulator, SyncWorld, cpu_seconds_of, peak_rss_mib};
 use cloudops_ports::Profile;
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -48,7 +49,9 @@ async fn main() {
         organization: None,
     };
 
+    let emulator_pid = emulator.server_pid();
     for (label, expect_embed) in [("full sync", true), ("unchanged re-sync", false)] {
+        let cpu_before = (cpu_seconds_of("self"), emulator_pid.as_deref().and_then(cpu_seconds_of));
         let t = Instant::now();
         let report = match sync(ports, &request).await {
             Ok(r) => r,
@@ -78,6 +81,16 @@ async fn main() {
             .map(|(s, (sum, max))| format!("{s} {:.1} s (slowest {:.1} s)", *sum as f64 / 1e3, *max as f64 / 1e3))
             .collect();
         println!("  scan time by service: {}", breakdown.join(", "));
+        // Who spent the CPU: this process (scanners, permissions, sync) or the emulator.
+        let own = cpu_before.0.zip(cpu_seconds_of("self")).map(|(a, b)| b - a);
+        let emu = cpu_before.1.zip(emulator_pid.as_deref().and_then(cpu_seconds_of)).map(|(a, b)| b - a);
+        let show = |v: Option<f64>| v.map_or_else(|| "unknown".to_owned(), |s| format!("{s:.1} s"));
+        println!(
+            "  CPU during the {label}: cloudops {}, emulator {} (wall {secs:.1} s; the emulator answers on one Python core{})",
+            show(own),
+            show(emu),
+            if emulator_pid.is_none() { ", not found on this machine" } else { "" }
+        );
         if report.failed > 0 || (expect_embed == (report.embedded == 0)) {
             eprintln!("bench-sync: unexpected {label} outcome: {report:?}");
             std::process::exit(1);
