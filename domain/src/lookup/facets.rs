@@ -105,8 +105,8 @@ fn passes(admitted: &Option<Vec<bool>>, value: u32) -> bool {
 }
 
 impl DocFilter<'_> {
-    /// Whether document `doc` passes every filter: the same answer as
-    /// [`super::index::matches`] on its resource.
+    /// Whether document `doc` passes every filter: accounts, regions, kinds and states
+    /// any-of, tags all-of.
     pub fn admits(&self, doc: usize) -> bool {
         let f = self.facets;
         passes(&self.accounts, f.accounts.of_doc[doc])
@@ -120,8 +120,16 @@ impl DocFilter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lookup::index::matches;
     use crate::testing::resource_in;
+
+    /// The filters' meaning, stated on the resource itself: the oracle for `DocFilter`.
+    fn matches(r: &Resource, f: &Filters) -> bool {
+        (f.accounts.is_empty() || f.accounts.contains(&r.account_id))
+            && (f.regions.is_empty() || f.regions.contains(&r.region))
+            && (f.kinds.is_empty() || f.kinds.contains(&r.kind))
+            && (f.states.is_empty() || f.states.iter().any(|s| r.state.is(s.as_str())))
+            && f.tags.iter().all(|t| t.matches(&r.tags))
+    }
 
     #[test]
     fn compiled_filters_agree_with_matching_on_the_resource() {

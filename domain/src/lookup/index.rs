@@ -301,15 +301,6 @@ pub fn resource_score(query: &NameQuery, r: &Resource) -> f32 {
     best_score(query, &keys_of(r))
 }
 
-/// Whether `r` passes every filter (accounts, regions, kinds, states any-of; tags all-of).
-pub fn matches(r: &Resource, f: &Filters) -> bool {
-    (f.accounts.is_empty() || f.accounts.contains(&r.account_id))
-        && (f.regions.is_empty() || f.regions.contains(&r.region))
-        && (f.kinds.is_empty() || f.kinds.contains(&r.kind))
-        && (f.states.is_empty() || f.states.iter().any(|s| r.state.is(s.as_str())))
-        && f.tags.iter().all(|t| t.matches(&r.tags))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

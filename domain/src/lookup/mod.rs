@@ -12,6 +12,6 @@ mod words;
 
 pub use facets::DocFilter;
 pub use fuzzy::NameQuery;
-pub use index::{NameHit, NameIndex, Suggestion, matches};
+pub use index::{NameHit, NameIndex, Suggestion};
 pub use parse::{AccountName, ParsedQuery, parse};
 pub use rank::{Candidate, Ranking, Verdict, fuse};
