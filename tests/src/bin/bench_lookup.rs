@@ -67,24 +67,14 @@ async fn bench(size: usize, embedder: &cloudops_embeddings::MiniLmEmbedder) {
         lookup.search(&store, None, q, 10).await.expect("search");
         names.push(start.elapsed());
     }
-    names.sort();
-    println!(
-        "         parse + name matching alone (no embedder): p50 {:.2} ms, p99 {:.2} ms",
-        percentile_ms(&names, 0.5),
-        percentile_ms(&names, 0.99)
-    );
+    println!("         parse + name matching alone (no embedder): {}", p50_p99(&mut names));
     let mut embeds = Vec::new();
     for q in &queries {
         let start = Instant::now();
         embedder.embed_blocking(std::slice::from_ref(q)).expect("embed");
         embeds.push(start.elapsed());
     }
-    embeds.sort();
-    println!(
-        "         query embedding alone: p50 {:.2} ms, p99 {:.2} ms",
-        percentile_ms(&embeds, 0.5),
-        percentile_ms(&embeds, 0.99)
-    );
+    println!("         query embedding alone: {}", p50_p99(&mut embeds));
     lookups(&lookup, &store, embedder, &queries, "as synced").await;
     let start = Instant::now();
     let changed = store.optimize().await.expect("optimize");
@@ -114,22 +104,20 @@ async fn lookups(
             semantic.push(took);
         }
     }
-    all.sort();
-    semantic.sort();
-    println!(
-        "         lookup ({when}), {} queries incl. query embedding: p50 {:.2} ms, p99 {:.2} ms",
-        all.len(),
-        percentile_ms(&all, 0.5),
-        percentile_ms(&all, 0.99)
-    );
+    println!("         lookup ({when}), {} queries incl. query embedding: {}", all.len(), p50_p99(&mut all));
     if !semantic.is_empty() {
         println!(
-            "         … the {} with a vector neighbour among the results: p50 {:.2} ms, p99 {:.2} ms",
+            "         … the {} with a vector neighbour among the results: {}",
             semantic.len(),
-            percentile_ms(&semantic, 0.5),
-            percentile_ms(&semantic, 0.99)
+            p50_p99(&mut semantic)
         );
     }
+}
+
+/// `p50 … ms, p99 … ms` of `times` (sorted here).
+fn p50_p99(times: &mut [std::time::Duration]) -> String {
+    times.sort();
+    format!("p50 {:.2} ms, p99 {:.2} ms", percentile_ms(times, 0.5), percentile_ms(times, 0.99))
 }
 
 #[tokio::main]
@@ -155,6 +143,21 @@ async fn main() {
         sentences.iter().filter(|s| s.split_whitespace().count() <= 64).cycle().take(1_024).cloned().collect();
     let documents: Vec<String> = lookup_estate(1_024).iter().map(document).collect();
     embedder.embed_blocking(&short[..32]).expect("warm up");
+    // One sentence repeated: no padding, so this is the model's own rate at this length.
+    let one = "stop the postgres database pg-instance-main1 in production".to_owned();
+    for batch in [1usize, 32] {
+        let texts = vec![one.clone(); batch];
+        let start = Instant::now();
+        for _ in 0..8 {
+            embedder.embed_blocking(&texts).expect("embed");
+        }
+        let per_call = start.elapsed().as_secs_f64() / 8.0;
+        println!(
+            "embedding one 8-word sentence, batch {batch}: {:.1} ms per batch, {:.0} sentences/s",
+            per_call * 1e3,
+            batch as f64 / per_call
+        );
+    }
     for (what, texts) in
         [("short prompts (the reference sentences up to 64 words)", &short), ("resource documents", &documents)]
     {
