@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use cloudops_domain::{PointId, Resource};
 use cloudops_ports::{EstateFilter, EstateStore, PortError, PortResult, ScoredResource, StoredResource};
 use qdrant_edge::{
-    NamedQuery, PayloadSchemaType, PointId as EdgePointId, QueryEnum, SearchRequest, WithPayloadInterface, WithVector,
+    NamedQuery, PayloadSchemaType, PointId as EdgePointId, QueryEnum, SearchParams, SearchRequest,
+    WithPayloadInterface, WithVector,
 };
 
 use crate::estate_record::{dense, open_hash, open_resource, point_id, to_point};
@@ -95,6 +96,10 @@ impl EdgeEstateStore {
     }
 }
 
+/// Search without the HNSW graph or the int8 copies: every matching point, scored exactly.
+const EXACT: SearchParams =
+    SearchParams { hnsw_ef: None, exact: true, quantization: None, indexed_only: false, acorn: None };
+
 /// From this many resources, `maintain` builds the engine's HNSW segments (with int8 copies of
 /// the vectors). Below it, brute force is about as fast (~4 ms at 10k) and optimizing costs
 /// seconds for nothing; at 100k it cuts unfiltered search from ~25 ms to ~2 ms (p50), once:
@@ -160,9 +165,15 @@ impl EstateStore for EdgeEstateStore {
         let ring = self.ring.clone();
         self.shard
             .blocking(move |shard| {
-                shard
-                    .search(request)?
-                    .into_iter()
+                let mut hits = shard.search(request.clone())?;
+                if hits.len() < limit {
+                    // Fewer hits than asked: either that few match, or the engine's HNSW search
+                    // lost its way under a selective filter (at 100k, a filter matching 556
+                    // resources found none for some query vectors). An exact search tells which;
+                    // it scans only the matching points, few in both cases.
+                    hits = shard.search(SearchRequest { params: Some(EXACT), ..request })?;
+                }
+                hits.into_iter()
                     .map(|p| {
                         let id = point_id(&p.id)?;
                         let payload = p.payload.map(|p| p.0).unwrap_or_default();

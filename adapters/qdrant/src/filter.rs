@@ -25,10 +25,13 @@ pub(crate) mod field {
 /// The REST JSON form of `filter`; `None` when it has no condition.
 pub fn estate_filter_json(filter: &EstateFilter) -> Option<Value> {
     let mut must = Vec::new();
-    let mut any = |key: &str, values: Vec<String>| {
-        if !values.is_empty() {
-            must.push(json!({ "key": key, "match": { "any": values } }));
-        }
+    // One value is a `value` match, not an `any` of one: the engine checks `any` through a
+    // hash set per point (SipHash of every stored value), which made a filtered search that
+    // scans candidates ~5x slower at 100k (`cargo xtask bench store`: p50 ~11 → ~2 ms).
+    let mut any = |key: &str, mut values: Vec<String>| match values.len() {
+        0 => {}
+        1 => must.push(json!({ "key": key, "match": { "value": values.remove(0) } })),
+        _ => must.push(json!({ "key": key, "match": { "any": values } })),
     };
     any(field::ACCOUNT, filter.accounts.iter().map(ToString::to_string).collect());
     any(field::REGION, filter.regions.iter().map(ToString::to_string).collect());
@@ -76,6 +79,7 @@ mod tests {
         };
         let json = estate_filter_json(&filter).unwrap();
         assert_eq!(json["must"].as_array().unwrap().len(), 6);
+        assert_eq!(json["must"][0]["match"], json!({ "value": "111111111111" }), "one value is a value match");
         assert_eq!(json["must"][1]["match"]["any"], json!(["us-east-1", "eu-west-1"]));
         assert_eq!(json["must"][5]["match"]["value"], "app=main");
         assert!(estate_filter(&filter).unwrap().is_some());

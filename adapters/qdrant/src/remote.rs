@@ -13,7 +13,7 @@ use qdrant_client::qdrant::vector_output::Vector;
 use qdrant_client::qdrant::{
     Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder,
     Distance, FieldType, Filter, GetPointsBuilder, PointStruct, PointsIdsList, ScrollPointsBuilder,
-    SearchPointsBuilder, UpsertPointsBuilder, VectorParamsBuilder, VectorsOutput,
+    SearchParamsBuilder, SearchPointsBuilder, UpsertPointsBuilder, VectorParamsBuilder, VectorsOutput,
 };
 use serde_json::{Map, Value};
 
@@ -49,10 +49,11 @@ fn server_error(doing: &str, e: impl std::fmt::Display) -> PortError {
 /// The EstateFilter as a gRPC filter (the same conditions as the embedded store's).
 fn grpc_filter(filter: &EstateFilter) -> Option<Filter> {
     let mut must = Vec::new();
-    let mut any = |key: &str, values: Vec<String>| {
-        if !values.is_empty() {
-            must.push(Condition::matches(key, values));
-        }
+    // One value is a value match, as in `filter::estate_filter_json` (the same engine).
+    let mut any = |key: &str, mut values: Vec<String>| match values.len() {
+        0 => {}
+        1 => must.push(Condition::matches(key, values.remove(0))),
+        _ => must.push(Condition::matches(key, values)),
     };
     any(field::ACCOUNT, filter.accounts.iter().map(ToString::to_string).collect());
     any(field::REGION, filter.regions.iter().map(ToString::to_string).collect());
@@ -174,9 +175,14 @@ impl EstateStore for RemoteEstateStore {
         if let Some(f) = grpc_filter(filter) {
             request = request.filter(f);
         }
-        let found = self.client.search_points(request).await.map_err(|e| server_error("search", e))?;
+        let mut found = self.client.search_points(request.clone()).await.map_err(|e| server_error("search", e))?.result;
+        if found.len() < limit {
+            // As the embedded store does (the same engine): fewer hits than asked is checked
+            // with an exact search, which HNSW under a selective filter can need.
+            let exact = request.params(SearchParamsBuilder::default().exact(true));
+            found = self.client.search_points(exact).await.map_err(|e| server_error("search", e))?.result;
+        }
         found
-            .result
             .into_iter()
             .map(|p| {
                 let id = point_id(p.id)?;

@@ -1,7 +1,8 @@
 //! `cargo xtask bench store`: the embedded estate store (qdrant-edge, sealed payloads) at 10k
 //! and 100k resources: upsert throughput (batches of 100), filtered and unfiltered search
-//! p50/p99 through the EstateStore port (engine + decrypting the hits; no query embedding),
-//! on-disk size, reopen time and peak RSS.
+//! p50/p99 through the EstateStore port (engine + decrypting the hits; no query embedding;
+//! timed after a warm-up, the first search after optimize printed apart), on-disk size, reopen
+//! time and peak RSS; and first, this machine's own timing noise, which bounds any p99 here.
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -63,15 +64,45 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Searches timed after this many untimed ones (the first searches after an optimize fault in
+/// the new segment's files; "first search after optimize" is printed on its own).
+const WARM_UP: usize = 50;
+
 async fn searches(store: &EdgeEstateStore, filter: impl Fn(usize) -> EstateFilter, n: usize) -> (f64, f64) {
     let mut times = Vec::with_capacity(n);
-    for q in 0..n {
+    for q in 0..WARM_UP + n {
         let vector = unit_vector(1_000_000 + q as u64, ESTATE_DIMENSIONS);
         let filter = filter(q);
         let start = Instant::now();
         let hits = store.search(&vector, &filter, 10).await.expect("search");
+        if q >= WARM_UP {
+            times.push(start.elapsed());
+        }
+        // Every benchmark filter matches more than 10 resources (the selective one 0.56 %).
+        assert_eq!(hits.len(), 10, "a search under {filter:?} returned {} of its 10 hits", hits.len());
+    }
+    times.sort();
+    (percentile_ms(&times, 0.5), percentile_ms(&times, 0.99))
+}
+
+/// Filtered searches per measurement (p99 is the 10th slowest).
+const FILTERED_QUERIES: usize = 1_000;
+
+/// This machine's own timing noise: p50 and p99 of a fixed ~2 ms computation (no IO, no
+/// allocation). A search's p99 cannot be told apart from the host's below this p99.
+fn timing_noise() -> (f64, f64) {
+    let data: Vec<u64> = (0..10_000).collect();
+    let work = |acc: u64| data.iter().fold(acc, |a, x| a.wrapping_mul(31).wrapping_add(*x));
+    // Calibrate: as many passes as take ~2 ms (a filtered search's order of magnitude).
+    let start = Instant::now();
+    let mut acc = (0..100).fold(0, |acc, _| work(acc));
+    let passes = (2e-3 / (start.elapsed().as_secs_f64() / 100.0)).ceil().max(1.0) as usize;
+    let mut times = Vec::with_capacity(1_000);
+    for _ in 0..1_000 {
+        let start = Instant::now();
+        acc = (0..passes).fold(acc, |acc, _| work(acc));
         times.push(start.elapsed());
-        assert!(!hits.is_empty(), "the benchmark filter matches resources");
+        std::hint::black_box(acc);
     }
     times.sort();
     (percentile_ms(&times, 0.5), percentile_ms(&times, 0.99))
@@ -103,7 +134,15 @@ async fn bench(size: usize) {
             ..Default::default()
         }
     };
-    let (p50, p99) = searches(&store, filtered, 300).await;
+    // The same narrowed to one region and team: where HNSW under a filter can come back empty.
+    let selective = |q: usize| {
+        let r = resource(q.wrapping_mul(7919) % size).resource;
+        let mut filter = filtered(q);
+        filter.regions = vec![r.region.clone()];
+        filter.tags.push(format!("team={}", r.tags.get("team").unwrap_or_default()).parse().unwrap());
+        filter
+    };
+    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES).await;
     println!("         filtered search (account + type + tag, top 10): p50 {p50:.2} ms, p99 {p99:.2} ms");
     let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100).await;
     println!("         unfiltered search (top 10):                     p50 {p50:.2} ms, p99 {p99:.2} ms");
@@ -128,8 +167,14 @@ async fn bench(size: usize) {
         first.as_secs_f64(),
         start.elapsed().as_secs_f64()
     );
-    let (p50, p99) = searches(&store, filtered, 300).await;
+    let vector = unit_vector(42, ESTATE_DIMENSIONS);
+    let start = Instant::now();
+    store.search(&vector, &filtered(0), 10).await.expect("search");
+    println!("         first filtered search after optimize: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES).await;
     println!("         filtered search, optimized:                     p50 {p50:.2} ms, p99 {p99:.2} ms");
+    let (p50, p99) = searches(&store, selective, FILTERED_QUERIES).await;
+    println!("         selective (+ region + team tag: 0.56 %), optimized: p50 {p50:.2} ms, p99 {p99:.2} ms");
     let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100).await;
     println!("         unfiltered search, optimized:                   p50 {p50:.2} ms, p99 {p99:.2} ms");
     drop(store);
@@ -146,6 +191,8 @@ async fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
     println!("estate store benchmark (qdrant-edge 0.7.2, {}-d vectors, AES-256-GCM payloads)", ESTATE_DIMENSIONS);
+    let (p50, p99) = timing_noise();
+    println!("this machine's timing noise: a fixed computation runs p50 {p50:.2} ms, p99 {p99:.2} ms (wall clock)");
     for size in sizes {
         bench(size).await;
     }
