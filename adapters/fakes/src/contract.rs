@@ -101,7 +101,8 @@ pub async fn estate_store_contract(store: &dyn EstateStore, dims: usize) {
     assert!(found[0].score >= found[1].score && found[1].score >= found[2].score, "scores descend");
     let only = acct("111111111111");
     let found = store.search(&query, &only, 20).await.unwrap();
-    assert_eq!(found.len(), 6);
+    assert_eq!(found.len(), 6, "fewer matches than the limit: all of them");
+    assert!(found.windows(2).all(|w| w[0].score >= w[1].score), "filtered hits are nearest first too");
     assert!(
         found.iter().all(|s| s.resource.account_id.as_str() == "111111111111"),
         "an account filter never returns another account's resource"

@@ -170,7 +170,7 @@ impl EstateStore for EdgeEstateStore {
                     // Fewer hits than asked: either that few match, or the engine's HNSW search
                     // lost its way under a selective filter (at 100k, a filter matching 556
                     // resources found none for some query vectors). An exact search tells which;
-                    // it scans only the matching points, few in both cases.
+                    // it scans only the matching points (556 in that case).
                     hits = shard.search(SearchRequest { params: Some(EXACT), ..request })?;
                 }
                 hits.into_iter()

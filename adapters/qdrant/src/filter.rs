@@ -27,7 +27,7 @@ pub fn estate_filter_json(filter: &EstateFilter) -> Option<Value> {
     let mut must = Vec::new();
     // One value is a `value` match, not an `any` of one: the engine checks `any` through a
     // hash set per point (SipHash of every stored value), which made a filtered search that
-    // scans candidates ~5x slower at 100k (`cargo xtask bench store`: p50 ~11 → ~2 ms).
+    // scans candidates ~5x slower at 100k (engine alone, p50 ~11 → ~2 ms).
     let mut any = |key: &str, mut values: Vec<String>| match values.len() {
         0 => {}
         1 => must.push(json!({ "key": key, "match": { "value": values.remove(0) } })),
