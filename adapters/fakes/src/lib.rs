@@ -6,6 +6,7 @@ pub mod at_rest;
 mod chat;
 pub mod contract;
 mod embedder;
+pub mod scale;
 mod secrets;
 mod store;
 

@@ -40,7 +40,13 @@ impl EdgeChatStore {
     pub const SHARD: &'static str = "chat_history";
 
     pub fn open(store_dir: &Path, ring: SharedKeyRing) -> PortResult<Self> {
-        let spec = ShardSpec { name: Self::SHARD, dimensions: 1, indexes: INDEXES, durability: Durability::EveryWrite };
+        let spec = ShardSpec {
+            name: Self::SHARD,
+            dimensions: 1,
+            indexes: INDEXES,
+            durability: Durability::EveryWrite,
+            graph_from_matches: None,
+        };
         Ok(Self { shard: Shard::open(store_dir, spec)?, ring })
     }
 

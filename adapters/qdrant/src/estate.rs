@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use cloudops_domain::{PointId, Resource};
 use cloudops_ports::{EstateFilter, EstateStore, PortError, PortResult, ScoredResource, StoredResource};
 use qdrant_edge::{
-    NamedQuery, PayloadSchemaType, PointId as EdgePointId, QueryEnum, SearchParams, SearchRequest,
-    WithPayloadInterface, WithVector,
+    NamedQuery, PayloadSchemaType, PointId as EdgePointId, QuantizationSearchParams, QueryEnum, ScoredPoint,
+    SearchParams, SearchRequest, WithPayloadInterface, WithVector,
 };
 
 use crate::estate_record::{dense, open_hash, open_resource, point_id, to_point};
@@ -41,7 +41,13 @@ impl EdgeEstateStore {
 
     /// Opens (or creates) the estate shard under `store_dir` for vectors of `dimensions`.
     pub fn open(store_dir: &Path, dimensions: usize, ring: SharedKeyRing) -> PortResult<Self> {
-        let spec = ShardSpec { name: Self::SHARD, dimensions, indexes: INDEXES, durability: ESTATE_DURABILITY };
+        let spec = ShardSpec {
+            name: Self::SHARD,
+            dimensions,
+            indexes: INDEXES,
+            durability: ESTATE_DURABILITY,
+            graph_from_matches: Some(GRAPH_FROM_MATCHES),
+        };
         Ok(Self { shard: Shard::open(store_dir, spec)?, ring })
     }
 
@@ -82,6 +88,33 @@ impl EdgeEstateStore {
         self.shard.blocking(Shard::optimize).await
     }
 
+    /// The engine's part of [`EstateStore::search`] alone, on the calling thread (it blocks):
+    /// the same request, hits read with their payloads, which are not opened; returns their
+    /// ids and scores. `cargo xtask bench store` times it as "engine only".
+    pub fn engine_search_blocking(
+        &self,
+        vector: &[f32],
+        filter: &EstateFilter,
+        limit: usize,
+    ) -> PortResult<Vec<(PointId, f32)>> {
+        let request = self.search_request(vector, filter, limit)?;
+        engine_search(&self.shard, request)?.iter().map(|p| Ok((point_id(&p.id)?, p.score))).collect()
+    }
+
+    fn search_request(&self, vector: &[f32], filter: &EstateFilter, limit: usize) -> PortResult<SearchRequest> {
+        self.check_dimensions(vector)?;
+        Ok(SearchRequest {
+            query: QueryEnum::Nearest(NamedQuery::default_dense(vector.to_vec())),
+            filter: estate_filter(filter)?,
+            params: Some(RESCORED),
+            limit,
+            offset: 0,
+            with_payload: Some(WithPayloadInterface::Bool(true)),
+            with_vector: Some(WithVector::Bool(false)),
+            score_threshold: None,
+        })
+    }
+
     fn check_dimensions(&self, vector: &[f32]) -> PortResult<()> {
         let want = self.shard.spec.dimensions;
         if vector.len() == want {
@@ -100,11 +133,44 @@ impl EdgeEstateStore {
 const EXACT: SearchParams =
     SearchParams { hnsw_ef: None, exact: true, quantization: None, indexed_only: false, acorn: None };
 
+/// Every other search: optimized segments pick 3x the hits asked by their int8 copies of the
+/// vectors, then rank those by the full vectors. Ranked by the int8 copies alone, the top 10
+/// held 94 % of the exact top 10 at 100k; re-ranking 30 restores it (`cargo xtask bench store`
+/// prints this recall).
+const RESCORED: SearchParams = SearchParams {
+    hnsw_ef: None,
+    exact: false,
+    quantization: Some(QuantizationSearchParams { ignore: false, rescore: Some(true), oversampling: Some(3.0) }),
+    indexed_only: false,
+    acorn: None,
+};
+
+/// The engine's search, repeated exactly when it returns fewer hits than asked: either that few
+/// match, or the engine's HNSW search lost its way under a selective filter (at 100k, random
+/// vectors, a filter matching 556 resources found none for some queries). The exact search
+/// tells which; it scans only the matching points (556 in that case).
+fn engine_search(shard: &Shard, request: SearchRequest) -> PortResult<Vec<ScoredPoint>> {
+    let hits = shard.search(request.clone())?;
+    if hits.len() >= request.limit {
+        return Ok(hits);
+    }
+    shard.search(SearchRequest { params: Some(EXACT), ..request })
+}
+
 /// From this many resources, `maintain` builds the engine's HNSW segments (with int8 copies of
-/// the vectors). Below it, brute force is about as fast (~4 ms at 10k) and optimizing costs
-/// seconds for nothing; at 100k it cuts unfiltered search from ~25 ms to ~2 ms (p50), once:
-/// 142 s on 2 cores, then ~0.1 s after a 1 % change (`cargo xtask bench store`).
+/// the vectors). Below it, brute force is about as fast (~2 ms at 10k) and optimizing costs
+/// seconds for nothing; at 100k it cuts unfiltered search from ~21 ms to ~1.8 ms (p50), once:
+/// ~40 s on 2 cores, then ~0.1 s after a 1 % change (`cargo xtask bench store`).
 const INDEX_FROM: u64 = 20_000;
+
+/// Filters matching at least this many resources search the HNSW graph of an optimized
+/// segment, which the engine builds with extra links among the points of every indexed value
+/// held by more resources than this (an account, a type, a tag value); fewer matches are
+/// scanned. At 100k, a filter matching 6,667 (one account, type and env tag) took ~1 ms on the
+/// graph and ~2 ms scanned; the engine's default threshold (6,666 points of 384-d) made it
+/// sample 1,000 points per search to choose, and it chose the scan for 6 of the bench's 15
+/// filters (engine alone, random vectors; `cargo xtask bench store` prints the engine alone).
+const GRAPH_FROM_MATCHES: usize = 3_333;
 
 /// Syncs write the estate in batches of 100, and a flush syncs every segment file (~40 ms):
 /// flushing each batch capped upserts near 2,000 points/s. A sync's writes are flushed within
@@ -151,29 +217,12 @@ impl EstateStore for EdgeEstateStore {
     }
 
     async fn search(&self, vector: &[f32], filter: &EstateFilter, limit: usize) -> PortResult<Vec<ScoredResource>> {
-        self.check_dimensions(vector)?;
-        let request = SearchRequest {
-            query: QueryEnum::Nearest(NamedQuery::default_dense(vector.to_vec())),
-            filter: estate_filter(filter)?,
-            params: None,
-            limit,
-            offset: 0,
-            with_payload: Some(WithPayloadInterface::Bool(true)),
-            with_vector: Some(WithVector::Bool(false)),
-            score_threshold: None,
-        };
+        let request = self.search_request(vector, filter, limit)?;
         let ring = self.ring.clone();
         self.shard
             .blocking(move |shard| {
-                let mut hits = shard.search(request.clone())?;
-                if hits.len() < limit {
-                    // Fewer hits than asked: either that few match, or the engine's HNSW search
-                    // lost its way under a selective filter (at 100k, a filter matching 556
-                    // resources found none for some query vectors). An exact search tells which;
-                    // it scans only the matching points (556 in that case).
-                    hits = shard.search(SearchRequest { params: Some(EXACT), ..request })?;
-                }
-                hits.into_iter()
+                engine_search(shard, request)?
+                    .into_iter()
                     .map(|p| {
                         let id = point_id(&p.id)?;
                         let payload = p.payload.map(|p| p.0).unwrap_or_default();

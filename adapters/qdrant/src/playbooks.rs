@@ -65,6 +65,7 @@ fn build(catalog: Arc<Catalog>, texts: Vec<PlaybookText>, dimensions: usize) -> 
         dimensions,
         indexes: &[(PLAYBOOK, PayloadSchemaType::Keyword), (KINDS, PayloadSchemaType::Keyword)],
         durability: Durability::OnClose,
+        graph_from_matches: None,
     };
     let shard = Shard::open(dir.path(), spec)?;
     let mut points = Vec::with_capacity(texts.len());

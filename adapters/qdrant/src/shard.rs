@@ -28,6 +28,20 @@ pub(crate) struct ShardSpec {
     pub dimensions: usize,
     pub indexes: &'static [(&'static str, PayloadSchemaType)],
     pub durability: Durability,
+    /// In optimized segments, a filtered search whose filter matches at least this many points
+    /// walks the HNSW graph; fewer are scanned. `None`: the engine's default (10,000 KB of
+    /// vectors: 6,666 points of 384-d).
+    pub graph_from_matches: Option<usize>,
+}
+
+impl ShardSpec {
+    /// The engine's HNSW settings for this spec: its defaults, with the full-scan threshold
+    /// (which the engine counts in KB of f32 vectors) from [`ShardSpec::graph_from_matches`].
+    fn hnsw(&self) -> Option<qdrant_edge::HnswIndexConfig> {
+        let points = self.graph_from_matches?;
+        let full_scan_threshold = (points * self.dimensions * std::mem::size_of::<f32>()).div_ceil(1024);
+        Some(qdrant_edge::HnswIndexConfig { full_scan_threshold, ..Default::default() })
+    }
 }
 
 /// When a shard's writes are flushed to disk. Either way a write is visible to reads as soon
@@ -104,7 +118,12 @@ impl Shard {
                 .into(),
             );
         }
-        let config = EdgeConfigBuilder::new().vector("", vector.build()).wal_options(wal_options).build();
+        let mut config = EdgeConfigBuilder::new().vector("", vector.build()).wal_options(wal_options);
+        if let Some(hnsw) = spec.hnsw() {
+            // Segments built with another threshold are rebuilt by the next optimize.
+            config = config.hnsw_config(hnsw);
+        }
+        let config = config.build();
         let shard = EdgeShard::load(&path, Some(config)).map_err(|e| open_error(&path, &e))?;
         for (field, schema) in spec.indexes {
             let field_name = JsonPath::try_from(*field)
@@ -291,4 +310,23 @@ fn open_error(path: &Path, e: &dyn std::fmt::Display) -> PortError {
 
 pub(crate) fn engine_error(shard: &str, doing: &str, e: &OperationError) -> PortError {
     PortError::Other(format!("the local store ({shard}) failed to {doing}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(dimensions: usize, graph_from_matches: Option<usize>) -> ShardSpec {
+        ShardSpec { name: "test", dimensions, indexes: &[], durability: Durability::OnClose, graph_from_matches }
+    }
+
+    #[test]
+    fn graph_from_matches_survives_the_engines_kb_unit() {
+        // The engine turns its threshold in KB back into points by the size of a f32 vector.
+        for points in [1_000, 3_333, 20_000] {
+            let kb = spec(384, Some(points)).hnsw().expect("a threshold").full_scan_threshold;
+            assert_eq!(kb * 1024 / (384 * 4), points, "{points} points of 384-d");
+        }
+        assert!(spec(384, None).hnsw().is_none(), "no threshold: the engine's defaults");
+    }
 }

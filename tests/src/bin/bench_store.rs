@@ -1,45 +1,23 @@
 //! `cargo xtask bench store`: the embedded estate store (qdrant-edge, sealed payloads) at 10k
-//! and 100k resources: upsert throughput (batches of 100), filtered and unfiltered search
-//! p50/p99 through the EstateStore port (engine + decrypting the hits; no query embedding;
-//! timed after a warm-up, the first search after optimize printed apart), on-disk size, reopen
-//! time and peak RSS; and first, this machine's own timing noise, which bounds any p99 here.
+//! and 100k resources of the synthetic estate (`cloudops_fakes::scale`, vectors shaped like an
+//! embedder's): upsert throughput (batches of 100), filtered and unfiltered search p50/p99
+//! through the EstateStore port (engine + opening the hits; no query embedding; timed after a
+//! warm-up, the first search after optimize printed apart) and of the engine alone, recall@10
+//! against an exact scan, on-disk size, reopen time and peak RSS; and first, this machine's own
+//! timing noise, which bounds any p99 here.
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use cloudops_crypto::{DataKey, KeyRing};
-use cloudops_domain::ResourceKind;
-use cloudops_domain::testing::resource_in;
 use cloudops_e2e::{peak_rss_mib, percentile_ms};
-use cloudops_fakes::contract::unit_vector;
+use cloudops_fakes::scale;
 use cloudops_ports::{EstateFilter, EstateStore, StoredResource};
 use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeEstateStore, SharedKeyRing};
 
-const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
-const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
-const KINDS: [ResourceKind; 5] = [
-    ResourceKind::Ec2Instance,
-    ResourceKind::EbsVolume,
-    ResourceKind::RdsInstance,
-    ResourceKind::S3Bucket,
-    ResourceKind::LambdaFunction,
-];
-
+/// Resource `i` of the synthetic estate.
 fn resource(i: usize) -> StoredResource {
-    let kind = KINDS[i % KINDS.len()];
-    let account = ACCOUNTS[(i / 5) % 3];
-    let region = REGIONS[(i / 15) % 3];
-    let mut r = resource_in(
-        kind,
-        &format!("svc-{i}-{account}"),
-        if i.is_multiple_of(4) { "stopped" } else { "running" },
-        account,
-        region,
-    );
-    r.tags.insert("env", ["prod", "staging", "dev"][i % 3]);
-    r.tags.insert("team", format!("team-{}", i % 12));
-    r.tags.insert("app", format!("app-{}", i % 40));
-    StoredResource { resource: r, content_hash: format!("{i:064x}"), vector: unit_vector(i as u64, ESTATE_DIMENSIONS) }
+    scale::resource(i, ESTATE_DIMENSIONS)
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {
@@ -68,21 +46,52 @@ fn dir_size(path: &std::path::Path) -> u64 {
 /// the new segment's files; "first search after optimize" is printed on its own).
 const WARM_UP: usize = 50;
 
-async fn searches(store: &EdgeEstateStore, filter: impl Fn(usize) -> EstateFilter, n: usize) -> (f64, f64) {
+/// What a timed search goes through.
+#[derive(Clone, Copy, PartialEq)]
+enum Via {
+    /// The EstateStore port: the engine on tokio's blocking pool, then the hits opened
+    /// (decrypted, decoded, checked against their plain fields).
+    Store,
+    /// The engine alone, on this thread: the same request, the hits' payloads read, not opened.
+    Engine,
+}
+
+async fn searches(store: &EdgeEstateStore, filter: impl Fn(usize) -> EstateFilter, n: usize, via: Via) -> (f64, f64) {
+    let size = store.count(&EstateFilter::default()).await.expect("count") as usize;
     let mut times = Vec::with_capacity(n);
     for q in 0..WARM_UP + n {
-        let vector = unit_vector(1_000_000 + q as u64, ESTATE_DIMENSIONS);
+        let vector = scale::query_vector(q, size, ESTATE_DIMENSIONS);
         let filter = filter(q);
         let start = Instant::now();
-        let hits = store.search(&vector, &filter, 10).await.expect("search");
+        let hits = match via {
+            Via::Store => store.search(&vector, &filter, 10).await.expect("search").len(),
+            Via::Engine => store.engine_search_blocking(&vector, &filter, 10).expect("search").len(),
+        };
         if q >= WARM_UP {
             times.push(start.elapsed());
         }
         // Every benchmark filter matches more than 10 resources (the selective one 0.56 %).
-        assert_eq!(hits.len(), 10, "a search under {filter:?} returned {} of its 10 hits", hits.len());
+        assert_eq!(hits, 10, "a search under {filter:?} returned {hits} of its 10 hits");
     }
     times.sort();
     (percentile_ms(&times, 0.5), percentile_ms(&times, 0.99))
+}
+
+/// Queries per recall measurement.
+const RECALL_QUERIES: usize = 100;
+
+/// Recall@10 in percent of the store's search under `filter`: the share of the exact top 10
+/// (by [`scale::exact_top`]) that it returns, over the benchmark's first queries.
+async fn recall(store: &EdgeEstateStore, resources: &[StoredResource], filter: impl Fn(usize) -> EstateFilter) -> f64 {
+    let mut found = 0;
+    for q in 0..RECALL_QUERIES {
+        let vector = scale::query_vector(q, resources.len(), ESTATE_DIMENSIONS);
+        let filter = filter(q);
+        let hits = store.search(&vector, &filter, 10).await.expect("search");
+        let exact = scale::exact_top(resources, &vector, &filter, 10);
+        found += hits.iter().filter(|h| exact.contains(&h.resource.point_id())).count();
+    }
+    100.0 * found as f64 / (10 * RECALL_QUERIES) as f64
 }
 
 /// Filtered searches per measurement (p99 is the 10th slowest).
@@ -126,7 +135,7 @@ async fn bench(size: usize) {
     );
     // Each query filters on the account, type and env tag of an existing resource.
     let filtered = |q: usize| {
-        let r = resource(q.wrapping_mul(7919) % size).resource;
+        let r = scale::target(q, size, ESTATE_DIMENSIONS).resource;
         EstateFilter {
             accounts: vec![r.account_id.clone()],
             kinds: vec![r.kind],
@@ -136,15 +145,15 @@ async fn bench(size: usize) {
     };
     // The same narrowed to one region and team: where HNSW under a filter can come back empty.
     let selective = |q: usize| {
-        let r = resource(q.wrapping_mul(7919) % size).resource;
+        let r = scale::target(q, size, ESTATE_DIMENSIONS).resource;
         let mut filter = filtered(q);
         filter.regions = vec![r.region.clone()];
         filter.tags.push(format!("team={}", r.tags.get("team").unwrap_or_default()).parse().unwrap());
         filter
     };
-    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES).await;
+    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES, Via::Store).await;
     println!("         filtered search (account + type + tag, top 10): p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100).await;
+    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100, Via::Store).await;
     println!("         unfiltered search (top 10):                     p50 {p50:.2} ms, p99 {p99:.2} ms");
     // What a sync would pay to keep search fast: optimize once, then again after 1 % changed.
     let start = Instant::now();
@@ -167,16 +176,27 @@ async fn bench(size: usize) {
         first.as_secs_f64(),
         start.elapsed().as_secs_f64()
     );
-    let vector = unit_vector(42, ESTATE_DIMENSIONS);
+    let vector = scale::query_vector(0, size, ESTATE_DIMENSIONS);
     let start = Instant::now();
     store.search(&vector, &filtered(0), 10).await.expect("search");
     println!("         first filtered search after optimize: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
-    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES).await;
+    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES, Via::Store).await;
     println!("         filtered search, optimized:                     p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, selective, FILTERED_QUERIES).await;
+    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES, Via::Engine).await;
+    println!("           the engine alone (hits not opened):           p50 {p50:.2} ms, p99 {p99:.2} ms");
+    let (p50, p99) = searches(&store, selective, FILTERED_QUERIES, Via::Store).await;
     println!("         selective (+ region + team tag: 0.56 %), optimized: p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100).await;
+    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100, Via::Store).await;
     println!("         unfiltered search, optimized:                   p50 {p50:.2} ms, p99 {p99:.2} ms");
+    let (filtered, selective, all) = (
+        recall(&store, &resources, filtered).await,
+        recall(&store, &resources, selective).await,
+        recall(&store, &resources, |_| EstateFilter::default()).await,
+    );
+    println!(
+        "         recall@10 against an exact scan ({RECALL_QUERIES} queries): filtered {filtered:.1} %, selective \
+         {selective:.1} %, unfiltered {all:.1} %"
+    );
     drop(store);
     println!("         on disk: {:.1} MiB", dir_size(dir.path()) as f64 / 1024.0 / 1024.0);
     let start = Instant::now();
