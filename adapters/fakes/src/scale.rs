@@ -8,7 +8,7 @@ use cloudops_domain::{PointId, ResourceKind};
 use cloudops_ports::{EstateFilter, StoredResource};
 
 use crate::contract::unit_vector;
-use crate::store::matches;
+use crate::store::nearest;
 
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
@@ -71,15 +71,8 @@ pub fn query_vector(q: usize, size: usize, dims: usize) -> Vec<f32> {
     blend(&[(target(q, size, dims).vector, 1.0), (unit_vector(1_000_000 + q as u64, dims), 0.3)], dims)
 }
 
-/// The ids of the `k` resources nearest `vector` among those `filter` matches, by brute force:
-/// what a store's search of `resources` should return.
+/// The ids of the `k` resources nearest `vector` among those `filter` matches, by brute force
+/// (as the in-memory store searches): what a store's search of `resources` should return.
 pub fn exact_top(resources: &[StoredResource], vector: &[f32], filter: &EstateFilter, k: usize) -> Vec<PointId> {
-    let mut scored: Vec<(f32, PointId)> = resources
-        .iter()
-        .filter(|s| matches(filter, &s.resource))
-        // Unit vectors: the dot product is the cosine similarity stores rank by.
-        .map(|s| (s.vector.iter().zip(vector).map(|(a, b)| a * b).sum(), s.resource.point_id()))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(k).map(|(_, id)| id).collect()
+    nearest(resources.iter(), vector, filter, k).into_iter().map(|(_, s)| s.resource.point_id()).collect()
 }

@@ -20,6 +20,23 @@ pub fn matches(filter: &EstateFilter, r: &Resource) -> bool {
         && filter.tags.iter().all(|t| t.matches(&r.tags))
 }
 
+/// The `limit` points of `points` nearest `vector` among those `filter` matches, nearest first,
+/// with their scores, by brute force (vectors are unit: the dot product is the cosine).
+pub(crate) fn nearest<'a>(
+    points: impl Iterator<Item = &'a StoredResource>,
+    vector: &[f32],
+    filter: &EstateFilter,
+    limit: usize,
+) -> Vec<(f32, &'a StoredResource)> {
+    let mut scored: Vec<(f32, &StoredResource)> = points
+        .filter(|p| matches(filter, &p.resource))
+        .map(|p| (p.vector.iter().zip(vector).map(|(a, b)| a * b).sum(), p))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.truncate(limit);
+    scored
+}
+
 impl MemoryEstateStore {
     fn lock(&self) -> PortResult<std::sync::MutexGuard<'_, BTreeMap<PointId, StoredResource>>> {
         self.points.lock().map_err(|_| PortError::Other("the in-memory store was poisoned by a panic".into()))
@@ -40,17 +57,10 @@ impl EstateStore for MemoryEstateStore {
     }
     async fn search(&self, vector: &[f32], filter: &EstateFilter, limit: usize) -> PortResult<Vec<ScoredResource>> {
         let points = self.lock()?;
-        let mut scored: Vec<ScoredResource> = points
-            .values()
-            .filter(|p| matches(filter, &p.resource))
-            .map(|p| ScoredResource {
-                resource: p.resource.clone(),
-                score: p.vector.iter().zip(vector).map(|(a, b)| a * b).sum(),
-            })
-            .collect();
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-        scored.truncate(limit);
-        Ok(scored)
+        Ok(nearest(points.values(), vector, filter, limit)
+            .into_iter()
+            .map(|(score, p)| ScoredResource { resource: p.resource.clone(), score })
+            .collect())
     }
     async fn scan(&self, filter: &EstateFilter) -> PortResult<Vec<Resource>> {
         Ok(self.lock()?.values().filter(|p| matches(filter, &p.resource)).map(|p| p.resource.clone()).collect())

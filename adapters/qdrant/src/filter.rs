@@ -27,7 +27,8 @@ pub fn estate_filter_json(filter: &EstateFilter) -> Option<Value> {
     let mut must = Vec::new();
     // One value is a `value` match, not an `any` of one: the engine checks `any` through a
     // hash set per point (SipHash of every stored value). With it, `cargo xtask bench store`'s
-    // filtered search at 100k ran p50 5.3–6.0 / p99 21.6 ms; with `value`, 2.6–3.2 / 5.3–6.5.
+    // filtered search at 100k ran p50 5.3–6.0 / p99 21.6 ms; with `value`, 2.6–3.2 / 5.3–6.5
+    // (the bench's earlier, uniformly random vectors).
     let mut any = |key: &str, mut values: Vec<String>| match values.len() {
         0 => {}
         1 => must.push(json!({ "key": key, "match": { "value": values.remove(0) } })),

@@ -56,8 +56,14 @@ enum Via {
     Engine,
 }
 
-async fn searches(store: &EdgeEstateStore, filter: impl Fn(usize) -> EstateFilter, n: usize, via: Via) -> (f64, f64) {
-    let size = store.count(&EstateFilter::default()).await.expect("count") as usize;
+/// p50 and p99 of `n` timed searches (query `q` under `filter(q)`) in a store of `size`.
+async fn searches(
+    store: &EdgeEstateStore,
+    size: usize,
+    filter: impl Fn(usize) -> EstateFilter,
+    n: usize,
+    via: Via,
+) -> (f64, f64) {
     let mut times = Vec::with_capacity(n);
     for q in 0..WARM_UP + n {
         let vector = scale::query_vector(q, size, ESTATE_DIMENSIONS);
@@ -151,9 +157,9 @@ async fn bench(size: usize) {
         filter.tags.push(format!("team={}", r.tags.get("team").unwrap_or_default()).parse().unwrap());
         filter
     };
-    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES, Via::Store).await;
+    let (p50, p99) = searches(&store, size, filtered, FILTERED_QUERIES, Via::Store).await;
     println!("         filtered search (account + type + tag, top 10): p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100, Via::Store).await;
+    let (p50, p99) = searches(&store, size, |_| EstateFilter::default(), 100, Via::Store).await;
     println!("         unfiltered search (top 10):                     p50 {p50:.2} ms, p99 {p99:.2} ms");
     // What a sync would pay to keep search fast: optimize once, then again after 1 % changed.
     let start = Instant::now();
@@ -180,13 +186,13 @@ async fn bench(size: usize) {
     let start = Instant::now();
     store.search(&vector, &filtered(0), 10).await.expect("search");
     println!("         first filtered search after optimize: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
-    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES, Via::Store).await;
+    let (p50, p99) = searches(&store, size, filtered, FILTERED_QUERIES, Via::Store).await;
     println!("         filtered search, optimized:                     p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, filtered, FILTERED_QUERIES, Via::Engine).await;
+    let (p50, p99) = searches(&store, size, filtered, FILTERED_QUERIES, Via::Engine).await;
     println!("           the engine alone (hits not opened):           p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, selective, FILTERED_QUERIES, Via::Store).await;
+    let (p50, p99) = searches(&store, size, selective, FILTERED_QUERIES, Via::Store).await;
     println!("         selective (+ region + team tag: 0.56 %), optimized: p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, |_| EstateFilter::default(), 100, Via::Store).await;
+    let (p50, p99) = searches(&store, size, |_| EstateFilter::default(), 100, Via::Store).await;
     println!("         unfiltered search, optimized:                   p50 {p50:.2} ms, p99 {p99:.2} ms");
     let (filtered, selective, all) = (
         recall(&store, &resources, filtered).await,
