@@ -22,6 +22,10 @@ pub enum Suite {
         /// Store sizes to measure.
         #[arg(default_values_t = [10_000usize, 100_000])]
         sizes: Vec<usize>,
+        /// Store and query uniformly random vectors instead of embedder-like ones (the worst
+        /// case for a graph search: no vector is near another).
+        #[arg(long)]
+        random_vectors: bool,
     },
     /// The lookup engine: MiniLM sentences/s (batch 32), name-index build time, query
     /// latency p50/p99 including the query embedding at 10k and 100k resources, peak RSS.
@@ -54,23 +58,27 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Suite::Store { sizes } => run_sized("bench-store", &sizes),
+        Suite::Store { sizes, random_vectors } => {
+            let flags: &[&str] = if random_vectors { &["--random-vectors"] } else { &[] };
+            run_sized("bench-store", &sizes, flags)
+        }
         Suite::Lookup { sizes } => {
             crate::models::setup()?;
-            run_sized("bench-lookup", &sizes)
+            run_sized("bench-lookup", &sizes, &[])
         }
         Suite::Plan => {
             crate::models::setup()?;
-            run_sized("bench-plan", &[])
+            run_sized("bench-plan", &[], &[])
         }
     }
 }
 
-/// Runs bench binary `name` with estate sizes as its arguments.
-fn run_sized(name: &str, sizes: &[usize]) -> anyhow::Result<()> {
+/// Runs bench binary `name` with estate sizes and `flags` as its arguments.
+fn run_sized(name: &str, sizes: &[usize], flags: &[&str]) -> anyhow::Result<()> {
     let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
     let status = Command::new(crate::cargo::workspace_binary(name)?)
         .args(&sizes)
+        .args(flags)
         .current_dir(root())
         .status()
         .with_context(|| format!("cannot run {name}"))?;

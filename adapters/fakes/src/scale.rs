@@ -22,6 +22,11 @@ const KINDS: [ResourceKind; 5] = [
 
 /// Resource `i` of the synthetic estate, with a `dims`-d [`embedding`].
 pub fn resource(i: usize, dims: usize) -> StoredResource {
+    resource_with(i, embedding(i, dims))
+}
+
+/// Resource `i` of the synthetic estate, with `vector`.
+pub fn resource_with(i: usize, vector: Vec<f32>) -> StoredResource {
     let kind = KINDS[i % KINDS.len()];
     let account = ACCOUNTS[(i / 5) % 3];
     let region = REGIONS[(i / 15) % 3];
@@ -35,7 +40,7 @@ pub fn resource(i: usize, dims: usize) -> StoredResource {
     r.tags.insert("env", ["prod", "staging", "dev"][i % 3]);
     r.tags.insert("team", format!("team-{}", i % 12));
     r.tags.insert("app", format!("app-{}", i % 40));
-    StoredResource { resource: r, content_hash: format!("{i:064x}"), vector: embedding(i, dims) }
+    StoredResource { resource: r, content_hash: format!("{i:064x}"), vector }
 }
 
 /// The sum of `parts` (vector, weight), normalized.
@@ -51,8 +56,8 @@ fn blend(parts: &[(Vec<f32>, f32)], dims: usize) -> Vec<f32> {
 /// Resource `i`'s vector, shaped like an embedder's: one direction for each attribute it shares
 /// with others (type, account, region, env, team, app, as [`resource`] assigns them) plus one of
 /// its own (weight 1.5), normalized; resources sharing more attributes are nearer, as their
-/// embedded descriptions would be. (Uniformly random vectors have no near neighbours: on them,
-/// the engine's HNSW search found 13 % of the exact top 10 at 100k.)
+/// embedded descriptions would be. (Uniformly random vectors have no near neighbours: with them,
+/// `cargo xtask bench store 100000 --random-vectors` prints recall@10 of 14–27 %.)
 pub fn embedding(i: usize, dims: usize) -> Vec<f32> {
     let attributes = [i % 5, 5 + (i / 5) % 3, 8 + (i / 15) % 3, 11 + i % 3, 14 + i % 12, 26 + i % 40];
     let mut parts: Vec<(Vec<f32>, f32)> =

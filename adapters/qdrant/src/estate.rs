@@ -135,8 +135,8 @@ const EXACT: SearchParams =
 
 /// Every other search: optimized segments pick 3x the hits asked by their int8 copies of the
 /// vectors, then rank those by the full vectors. Ranked by the int8 copies alone, the top 10
-/// held 94 % of the exact top 10 at 100k; re-ranking 30 restores it (`cargo xtask bench store`
-/// prints this recall).
+/// missed some of the exact top 10 (the `optimized_search` test fails without re-ranking);
+/// with it, `cargo xtask bench store` prints recall@10 100 %.
 const RESCORED: SearchParams = SearchParams {
     hnsw_ef: None,
     exact: false,
@@ -146,9 +146,9 @@ const RESCORED: SearchParams = SearchParams {
 };
 
 /// The engine's search, repeated exactly when it returns fewer hits than asked: either that few
-/// match, or the engine's HNSW search lost its way under a selective filter (at 100k, random
-/// vectors, a filter matching 556 resources found none for some queries). The exact search
-/// tells which; it scans only the matching points (556 in that case).
+/// match, or the engine's HNSW search lost its way under a selective filter (seen at 100k with
+/// random vectors: no hits for some queries while 556 resources matched). The exact search
+/// tells which; it scans only the matching points.
 fn engine_search(shard: &Shard, request: SearchRequest) -> PortResult<Vec<ScoredPoint>> {
     let hits = shard.search(request.clone())?;
     if hits.len() >= request.limit {
@@ -160,16 +160,16 @@ fn engine_search(shard: &Shard, request: SearchRequest) -> PortResult<Vec<Scored
 /// From this many resources, `maintain` builds the engine's HNSW segments (with int8 copies of
 /// the vectors). Below it, brute force is about as fast (~2 ms at 10k) and optimizing costs
 /// seconds for nothing; at 100k it cuts unfiltered search from ~21 ms to ~1.8 ms (p50), once:
-/// ~40 s on 2 cores, then ~0.1 s after a 1 % change (`cargo xtask bench store`).
+/// 37–59 s on 2 cores, then ~0.1 s after a 1 % change (`cargo xtask bench store`).
 const INDEX_FROM: u64 = 20_000;
 
 /// Filters matching at least this many resources search the HNSW graph of an optimized
 /// segment, which the engine builds with extra links among the points of every indexed value
 /// held by more resources than this (an account, a type, a tag value); fewer matches are
-/// scanned. At 100k, a filter matching 6,667 (one account, type and env tag) took ~1 ms on the
-/// graph and ~2 ms scanned; the engine's default threshold (6,666 points of 384-d) made it
-/// sample 1,000 points per search to choose, and it chose the scan for 6 of the bench's 15
-/// filters (engine alone, random vectors; `cargo xtask bench store` prints the engine alone).
+/// scanned. The engine's default threshold (6,666 points of 384-d) sat at the size of the
+/// bench's filters (6,667 of 100k: one account, type and env tag), so the engine sampled up to
+/// 1,000 points per search to choose and chose the slower scan for some of them; with this
+/// threshold all walk the graph (`cargo xtask bench store`: engine alone p50 1.0–1.4 ms).
 const GRAPH_FROM_MATCHES: usize = 3_333;
 
 /// Syncs write the estate in batches of 100, and a flush syncs every segment file (~40 ms):

@@ -10,14 +10,49 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use cloudops_crypto::{DataKey, KeyRing};
+use cloudops_domain::Resource;
 use cloudops_e2e::{peak_rss_mib, percentile_ms};
+use cloudops_fakes::contract::unit_vector;
 use cloudops_fakes::scale;
 use cloudops_ports::{EstateFilter, EstateStore, StoredResource};
 use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeEstateStore, SharedKeyRing};
 
-/// Resource `i` of the synthetic estate.
-fn resource(i: usize) -> StoredResource {
-    scale::resource(i, ESTATE_DIMENSIONS)
+/// The vectors a run stores and queries with.
+#[derive(Clone, Copy, PartialEq)]
+enum Vectors {
+    /// Shaped like an embedder's ([`scale::embedding`]); queries blur a target resource's.
+    Embedder,
+    /// Uniformly random (`--random-vectors`), queries too: no vector is near another, the
+    /// worst case for a graph search.
+    Random,
+}
+
+/// The synthetic estate of one run.
+#[derive(Clone, Copy)]
+struct Estate {
+    size: usize,
+    vectors: Vectors,
+}
+
+impl Estate {
+    fn resource(self, i: usize) -> StoredResource {
+        match self.vectors {
+            Vectors::Embedder => scale::resource(i, ESTATE_DIMENSIONS),
+            Vectors::Random => scale::resource_with(i, unit_vector(i as u64, ESTATE_DIMENSIONS)),
+        }
+    }
+
+    /// The resource query `q` looks for: its filters are taken from it.
+    fn target(self, q: usize) -> Resource {
+        scale::target(q, self.size, ESTATE_DIMENSIONS).resource
+    }
+
+    fn query(self, q: usize) -> Vec<f32> {
+        match self.vectors {
+            Vectors::Embedder => scale::query_vector(q, self.size, ESTATE_DIMENSIONS),
+            Vectors::Random => unit_vector(1_000_000 + q as u64, ESTATE_DIMENSIONS),
+        }
+    }
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {
@@ -56,17 +91,17 @@ enum Via {
     Engine,
 }
 
-/// p50 and p99 of `n` timed searches (query `q` under `filter(q)`) in a store of `size`.
+/// p50 and p99 of `n` timed searches (query `q` under `filter(q)`) in a store of `estate`.
 async fn searches(
     store: &EdgeEstateStore,
-    size: usize,
+    estate: Estate,
     filter: impl Fn(usize) -> EstateFilter,
     n: usize,
     via: Via,
 ) -> (f64, f64) {
     let mut times = Vec::with_capacity(n);
     for q in 0..WARM_UP + n {
-        let vector = scale::query_vector(q, size, ESTATE_DIMENSIONS);
+        let vector = estate.query(q);
         let filter = filter(q);
         let start = Instant::now();
         let hits = match via {
@@ -88,10 +123,15 @@ const RECALL_QUERIES: usize = 100;
 
 /// Recall@10 in percent of the store's search under `filter`: the share of the exact top 10
 /// (by [`scale::exact_top`]) that it returns, over the benchmark's first queries.
-async fn recall(store: &EdgeEstateStore, resources: &[StoredResource], filter: impl Fn(usize) -> EstateFilter) -> f64 {
+async fn recall(
+    store: &EdgeEstateStore,
+    estate: Estate,
+    resources: &[StoredResource],
+    filter: impl Fn(usize) -> EstateFilter,
+) -> f64 {
     let mut found = 0;
     for q in 0..RECALL_QUERIES {
-        let vector = scale::query_vector(q, resources.len(), ESTATE_DIMENSIONS);
+        let vector = estate.query(q);
         let filter = filter(q);
         let hits = store.search(&vector, &filter, 10).await.expect("search");
         let exact = scale::exact_top(resources, &vector, &filter, 10);
@@ -123,11 +163,12 @@ fn timing_noise() -> (f64, f64) {
     (percentile_ms(&times, 0.5), percentile_ms(&times, 0.99))
 }
 
-async fn bench(size: usize) {
+async fn bench(estate: Estate) {
+    let size = estate.size;
     let dir = tempfile::tempdir().expect("temp dir");
     let ring: SharedKeyRing = Arc::new(RwLock::new(KeyRing::new(DataKey::generate("store", 1), Vec::new())));
     let store = EdgeEstateStore::open(dir.path(), ESTATE_DIMENSIONS, ring.clone()).expect("open");
-    let resources: Vec<StoredResource> = (0..size).map(resource).collect();
+    let resources: Vec<StoredResource> = (0..size).map(|i| estate.resource(i)).collect();
     let start = Instant::now();
     for batch in resources.chunks(100) {
         store.upsert(batch.to_vec()).await.expect("upsert");
@@ -141,7 +182,7 @@ async fn bench(size: usize) {
     );
     // Each query filters on the account, type and env tag of an existing resource.
     let filtered = |q: usize| {
-        let r = scale::target(q, size, ESTATE_DIMENSIONS).resource;
+        let r = estate.target(q);
         EstateFilter {
             accounts: vec![r.account_id.clone()],
             kinds: vec![r.kind],
@@ -151,15 +192,15 @@ async fn bench(size: usize) {
     };
     // The same narrowed to one region and team: where HNSW under a filter can come back empty.
     let selective = |q: usize| {
-        let r = scale::target(q, size, ESTATE_DIMENSIONS).resource;
+        let r = estate.target(q);
         let mut filter = filtered(q);
         filter.regions = vec![r.region.clone()];
         filter.tags.push(format!("team={}", r.tags.get("team").unwrap_or_default()).parse().unwrap());
         filter
     };
-    let (p50, p99) = searches(&store, size, filtered, FILTERED_QUERIES, Via::Store).await;
+    let (p50, p99) = searches(&store, estate, filtered, FILTERED_QUERIES, Via::Store).await;
     println!("         filtered search (account + type + tag, top 10): p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, size, |_| EstateFilter::default(), 100, Via::Store).await;
+    let (p50, p99) = searches(&store, estate, |_| EstateFilter::default(), 100, Via::Store).await;
     println!("         unfiltered search (top 10):                     p50 {p50:.2} ms, p99 {p99:.2} ms");
     // What a sync would pay to keep search fast: optimize once, then again after 1 % changed.
     let start = Instant::now();
@@ -167,7 +208,7 @@ async fn bench(size: usize) {
     let first = start.elapsed();
     let changed: Vec<StoredResource> = (0..size / 100)
         .map(|i| {
-            let mut r = resource(i * 97 % size);
+            let mut r = estate.resource(i * 97 % size);
             r.resource.state = cloudops_domain::ResourceState::new("stopping");
             r
         })
@@ -182,22 +223,22 @@ async fn bench(size: usize) {
         first.as_secs_f64(),
         start.elapsed().as_secs_f64()
     );
-    let vector = scale::query_vector(0, size, ESTATE_DIMENSIONS);
+    let vector = estate.query(0);
     let start = Instant::now();
     store.search(&vector, &filtered(0), 10).await.expect("search");
     println!("         first filtered search after optimize: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
-    let (p50, p99) = searches(&store, size, filtered, FILTERED_QUERIES, Via::Store).await;
+    let (p50, p99) = searches(&store, estate, filtered, FILTERED_QUERIES, Via::Store).await;
     println!("         filtered search, optimized:                     p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, size, filtered, FILTERED_QUERIES, Via::Engine).await;
+    let (p50, p99) = searches(&store, estate, filtered, FILTERED_QUERIES, Via::Engine).await;
     println!("           the engine alone (hits not opened):           p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, size, selective, FILTERED_QUERIES, Via::Store).await;
+    let (p50, p99) = searches(&store, estate, selective, FILTERED_QUERIES, Via::Store).await;
     println!("         selective (+ region + team tag: 0.56 %), optimized: p50 {p50:.2} ms, p99 {p99:.2} ms");
-    let (p50, p99) = searches(&store, size, |_| EstateFilter::default(), 100, Via::Store).await;
+    let (p50, p99) = searches(&store, estate, |_| EstateFilter::default(), 100, Via::Store).await;
     println!("         unfiltered search, optimized:                   p50 {p50:.2} ms, p99 {p99:.2} ms");
     let (filtered, selective, all) = (
-        recall(&store, &resources, filtered).await,
-        recall(&store, &resources, selective).await,
-        recall(&store, &resources, |_| EstateFilter::default()).await,
+        recall(&store, estate, &resources, filtered).await,
+        recall(&store, estate, &resources, selective).await,
+        recall(&store, estate, &resources, |_| EstateFilter::default()).await,
     );
     println!(
         "         recall@10 against an exact scan ({RECALL_QUERIES} queries): filtered {filtered:.1} %, selective \
@@ -214,13 +255,19 @@ async fn bench(size: usize) {
 
 #[tokio::main]
 async fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
-    println!("estate store benchmark (qdrant-edge 0.7.2, {}-d vectors, AES-256-GCM payloads)", ESTATE_DIMENSIONS);
+    let (vectors, shape) = if args.iter().any(|a| a == "--random-vectors") {
+        (Vectors::Random, "uniformly random")
+    } else {
+        (Vectors::Embedder, "embedder-like")
+    };
+    println!("estate store benchmark (qdrant-edge 0.7.2, {ESTATE_DIMENSIONS}-d {shape} vectors, AES-256-GCM payloads)");
     let (p50, p99) = timing_noise();
     println!("this machine's timing noise: a fixed computation runs p50 {p50:.2} ms, p99 {p99:.2} ms (wall clock)");
     for size in sizes {
-        bench(size).await;
+        bench(Estate { size, vectors }).await;
     }
     match peak_rss_mib() {
         Some(mib) => println!("peak RSS: {mib:.0} MiB"),
