@@ -1,6 +1,7 @@
 //! The user's cloudops config file (TOML). A missing file means defaults; a malformed one is
 //! an error that names the file, the line and the fix, never silently ignored.
 
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::Path;
 
 use cloudops_domain::Region;
@@ -15,6 +16,7 @@ pub struct Config {
     pub server: ServerSection,
     pub store: StoreSection,
     pub backup: BackupSection,
+    pub sync: SyncSection,
 }
 
 /// Which AWS profiles and regions to sync. Empty `profiles` means every profile of the AWS
@@ -104,6 +106,31 @@ impl Default for BackupSection {
     }
 }
 
+/// `[sync]`: how hard a sync may push AWS. The SDK's adaptive retry mode (jittered backoff,
+/// client-side rate limiting when throttled) runs under these bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSection {
+    /// (account, region, service) scans at once, over all accounts.
+    pub concurrency: NonZeroUsize,
+    /// Per-resource calls (tags, attributes, targets) in flight at once per account and
+    /// service, over all of that account's regions.
+    pub calls_per_service: NonZeroUsize,
+    /// Seconds before one (account, region, service) scan is abandoned as failed; its
+    /// previous resources stay in the store.
+    pub scope_timeout_secs: NonZeroU64,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        Self {
+            concurrency: NonZeroUsize::new(crate::sync::DEFAULT_CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
+            calls_per_service: NonZeroUsize::new(8).unwrap_or(NonZeroUsize::MIN),
+            scope_timeout_secs: NonZeroU64::new(300).unwrap_or(NonZeroU64::MIN),
+        }
+    }
+}
+
 impl Config {
     /// Loads `path`; a file that does not exist gives the defaults.
     pub fn load(path: &Path) -> Result<Self, AppError> {
@@ -153,6 +180,18 @@ mod tests {
         assert_eq!(c.backup.s3_prefix, "cloudops-backups", "unset fields keep their defaults");
         assert!(c.backup.daily);
         assert_eq!(c.aws.organization, None);
+    }
+
+    #[test]
+    fn sync_limits_load_and_zero_is_refused_with_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[sync]\ncalls_per_service = 2\n").unwrap();
+        let sync = Config::load(&path).unwrap().sync;
+        assert_eq!((sync.calls_per_service.get(), sync.scope_timeout_secs.get()), (2, 300));
+        std::fs::write(&path, "[sync]\nscope_timeout_secs = 0\n").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("nonzero"), "{err}");
     }
 
     #[test]

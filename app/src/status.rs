@@ -93,6 +93,10 @@ mod tests {
             last_error: (!ok).then(|| "throttled".into()),
             resources: 3,
             duration_ms: 10,
+            warnings: 0,
+            warning_details: Vec::new(),
+            retries: 0,
+            throttles: 0,
         }
     }
 

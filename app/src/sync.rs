@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use cloudops_domain::document::{content_hash, document};
-use cloudops_domain::{AccountId, PointId, Region, Resource, ResourceKind};
+use cloudops_domain::{AccountId, Facet, IamPermissions, PointId, Region, Resource, ResourceKind};
 use cloudops_ports::{
     AccountDirectory, CallerIdentity, Clock, Embedder, EstateFilter, EstateSource, EstateStore, PermissionOracle,
-    PortError, Profile, ScanTarget, StoredResource, SyncEvent, SyncSink,
+    PortError, Profile, ScanTarget, ScanWarning, StoredResource, SyncEvent, SyncSink,
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -59,7 +59,22 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     pub resources: usize,
     pub duration_ms: u64,
+    /// Resources stored with a part unknown (tags, attributes, targets, permissions) because a
+    /// per-resource read failed.
+    #[serde(default)]
+    pub warnings: usize,
+    /// The first distinct of those failures, one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warning_details: Vec<String>,
+    /// Attempts the SDK retried, and how many failed attempts were throttling.
+    #[serde(default)]
+    pub retries: u64,
+    #[serde(default)]
+    pub throttles: u64,
 }
+
+/// Distinct warning lines kept per scope status (the count has them all).
+pub const WARNING_DETAILS: usize = 5;
 
 /// Totals of one sync.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +85,9 @@ pub struct SyncReport {
     pub unchanged: usize,
     pub deleted: u64,
     pub failed: usize,
+    /// Per-resource reads that failed, over all scopes (see [`SyncStatus::warnings`]).
+    #[serde(default)]
+    pub warnings: usize,
     pub statuses: Vec<SyncStatus>,
 }
 
@@ -96,6 +114,10 @@ impl SyncReport {
             last_error: Some(error.to_string()),
             resources: 0,
             duration_ms: 0,
+            warnings: 0,
+            warning_details: Vec::new(),
+            retries: 0,
+            throttles: 0,
         });
     }
 }
@@ -171,6 +193,7 @@ pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncRep
             }
             None => report.failed += 1,
         }
+        report.warnings += status.warnings;
         report.statuses.push(status);
     }
     report.statuses.sort_by(|a, b| (&a.profile, &a.region, &a.service).cmp(&(&b.profile, &b.region, &b.service)));
@@ -200,17 +223,44 @@ async fn scan_one(
         kinds: kinds.clone(),
     };
     let result = match ports.source.scan(&target, ports.sink).await {
-        Ok(mut resources) => match ports.oracle.evaluate(&id, &resources).await {
-            Ok(perms) => {
-                for (r, p) in resources.iter_mut().zip(perms) {
-                    r.iam = Some(p);
-                    r.last_synced = attempt;
-                    r.account_alias = id.account_alias.clone().or_else(|| Some(id.profile.0.clone()));
+        Ok(mut scanned) => {
+            let perms = match ports.oracle.evaluate(&id, &scanned.resources).await {
+                Ok(perms) if perms.len() == scanned.resources.len() => Ok(perms),
+                Ok(perms) => Err(PortError::Other(format!(
+                    "the permission check answered for {} of {} resources",
+                    perms.len(),
+                    scanned.resources.len()
+                ))),
+                Err(e) => Err(e),
+            };
+            match perms {
+                Ok(perms) => {
+                    for (r, p) in scanned.resources.iter_mut().zip(perms) {
+                        r.iam = Some(p);
+                    }
                 }
-                Ok(resources)
+                // Policies that cannot be read leave permissions unknown (shown, and treated
+                // by risk and the guard as unknown), never the scope failed nor "allowed".
+                Err(e) => {
+                    for r in &mut scanned.resources {
+                        r.iam = Some(IamPermissions::unknown_for(r.kind, None));
+                        r.unknown.insert(Facet::Permissions);
+                    }
+                    if !scanned.resources.is_empty() {
+                        scanned.warnings.push(ScanWarning {
+                            resource: format!("{} resources", scanned.resources.len()),
+                            facet: Facet::Permissions,
+                            error: e.to_string(),
+                        });
+                    }
+                }
             }
-            Err(e) => Err(e),
-        },
+            for r in &mut scanned.resources {
+                r.last_synced = attempt;
+                r.account_alias = id.account_alias.clone().or_else(|| Some(id.profile.0.clone()));
+            }
+            Ok(scanned)
+        }
         Err(e) => Err(e),
     };
     let mut status = SyncStatus {
@@ -224,12 +274,26 @@ async fn scan_one(
         last_error: None,
         resources: 0,
         duration_ms: u64::try_from(timer.elapsed().as_millis()).unwrap_or(u64::MAX),
+        warnings: 0,
+        warning_details: Vec::new(),
+        retries: 0,
+        throttles: 0,
     };
     match result {
-        Ok(resources) => {
+        Ok(scanned) => {
+            let resources = scanned.resources;
             ports.sink.event(SyncEvent::Finished { target: label, resources: resources.len() });
             status.last_success = Some(attempt);
             status.resources = resources.len();
+            status.warnings = resources.iter().map(|r| r.unknown.len()).sum();
+            for w in &scanned.warnings {
+                let line = w.to_string();
+                if status.warning_details.len() < WARNING_DETAILS && !status.warning_details.contains(&line) {
+                    status.warning_details.push(line);
+                }
+            }
+            status.retries = scanned.retries;
+            status.throttles = scanned.throttles;
             let scope =
                 EstateFilter { accounts: vec![id.account_id], regions: vec![region], kinds, ..Default::default() };
             (status, Some((scope, resources)))

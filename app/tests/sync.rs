@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use cloudops_app::sync::{SyncPorts, SyncRequest, sync};
 use cloudops_domain::testing::resource_in;
-use cloudops_domain::{IamPermissions, Resource, ResourceKind};
+use cloudops_domain::{Facet, IamAction, IamPermissions, PermissionVerdict, Resource, ResourceKind};
 use cloudops_fakes::{HashEmbedder, MemoryEstateStore};
 use cloudops_ports::{
     AccountDirectory, CallerIdentity, Clock, EstateFilter, EstateSource, EstateStore, PermissionOracle, PortError,
-    PortResult, Profile, ScanTarget, SyncEvent, SyncSink,
+    PortResult, Profile, ScanTarget, Scanned, SyncEvent, SyncSink,
 };
 
 const STAGING: &str = "111122223333";
@@ -56,7 +56,7 @@ struct Estate {
 
 #[async_trait]
 impl EstateSource for Estate {
-    async fn scan(&self, target: &ScanTarget, _: &dyn SyncSink) -> PortResult<Vec<Resource>> {
+    async fn scan(&self, target: &ScanTarget, _: &dyn SyncSink) -> PortResult<Scanned> {
         if self.broken.lock().unwrap().contains(&target.region.to_string()) {
             return Err(PortError::Unavailable {
                 what: "ec2".into(),
@@ -64,7 +64,7 @@ impl EstateSource for Estate {
                 hint: String::new(),
             });
         }
-        Ok(self
+        let resources = self
             .resources
             .lock()
             .unwrap()
@@ -73,7 +73,8 @@ impl EstateSource for Estate {
                 r.account_id == target.account_id && r.region == target.region && target.kinds.contains(&r.kind)
             })
             .cloned()
-            .collect())
+            .collect();
+        Ok(Scanned { resources, ..Default::default() })
     }
 }
 
@@ -83,6 +84,20 @@ struct AllowAll;
 impl PermissionOracle for AllowAll {
     async fn evaluate(&self, _: &CallerIdentity, resources: &[Resource]) -> PortResult<Vec<IamPermissions>> {
         Ok(resources.iter().map(|_| IamPermissions::default()).collect())
+    }
+}
+
+/// The principal's policies cannot be read (iam:ListRolePolicies denied).
+struct PoliciesUnreadable;
+
+#[async_trait]
+impl PermissionOracle for PoliciesUnreadable {
+    async fn evaluate(&self, _: &CallerIdentity, _: &[Resource]) -> PortResult<Vec<IamPermissions>> {
+        Err(PortError::Denied {
+            what: "iam:ListRolePolicies".into(),
+            detail: "AccessDenied: not allowed".into(),
+            hint: "grant iam:ListRolePolicies".into(),
+        })
     }
 }
 
@@ -247,4 +262,27 @@ async fn the_profiles_own_region_is_used_when_none_is_given() {
     let report = sync(w.ports(), &req).await.unwrap();
     assert!(report.statuses.iter().all(|s| s.region == "us-east-1"));
     assert_eq!(report.resources, 4);
+}
+
+#[tokio::test]
+async fn unreadable_policies_leave_permissions_unknown_not_the_scope_failed() {
+    let w = World::new();
+    let ports = SyncPorts { oracle: &PoliciesUnreadable, ..w.ports() };
+    let report = sync(ports, &request(&["staging", "prod"])).await.unwrap();
+    assert_eq!((report.failed, report.resources), (0, 16), "every scope syncs");
+    assert_eq!(report.warnings, 16, "one unknown facet per resource");
+    let status = &report.statuses[0];
+    assert!(status.warnings > 0 && status.warning_details[0].contains("iam:ListRolePolicies"), "{status:?}");
+    let stored = w.store.scan(&EstateFilter::default()).await.unwrap();
+    assert_eq!(stored.len(), 16);
+    let stop: IamAction = "ec2:StopInstances".parse().unwrap();
+    for r in &stored {
+        assert!(r.unknown.contains(&Facet::Permissions));
+        let iam = r.iam.as_ref().unwrap();
+        assert!(iam.allowed.is_empty() && iam.denied_implicit.is_empty(), "nothing guessed: {iam:?}");
+        if r.kind == ResourceKind::Ec2Instance {
+            assert_eq!(iam.verdict(&stop), PermissionVerdict::Unknown);
+            assert!(iam.unknown.contains(&stop));
+        }
+    }
 }

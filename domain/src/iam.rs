@@ -94,6 +94,13 @@ pub struct IamPermissions {
 }
 
 impl IamPermissions {
+    /// What is known when the principal's policies could not be read: every action relevant to
+    /// `kind` is unknown (never guessed allowed or denied).
+    pub fn unknown_for(kind: ResourceKind, principal: Option<PrincipalContext>) -> Self {
+        let unknown = relevant_actions(kind).iter().filter_map(|a| a.parse().ok()).collect();
+        Self { principal, unknown, ..Default::default() }
+    }
+
     /// The verdict for an exact action (`rds:StopDBInstance`). An explicit deny wins over an
     /// allow if both were recorded; an action never evaluated is `Unknown`.
     pub fn verdict(&self, action: &IamAction) -> PermissionVerdict {

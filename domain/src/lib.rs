@@ -32,7 +32,7 @@ pub use ids::{AccountId, Arn, PointId, Region, ResourceId};
 pub use intent::{ActionClass, Filters, Intent, TargetRef, Verb};
 pub use plan::{AwsCall, PlanStep, Script, StepKind, WaitFor};
 pub use playbook::{Catalog, Playbook, PlaybookSummary};
-pub use resource::{Dependency, Relation, Resource, ResourceConfig, ResourceKind, ResourceState};
+pub use resource::{Dependency, Facet, Relation, Resource, ResourceConfig, ResourceKind, ResourceState};
 pub use risk::{ExposureChange, RiskAssessment, RiskInput, RiskLevel, RiskReason, RiskRule};
 pub use tags::{TagFilter, Tags};
 pub use wire::{

@@ -1,5 +1,6 @@
 //! The resources of an AWS estate as cloudops models them.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -239,6 +240,35 @@ pub struct Resource {
     #[serde(default)]
     pub constraints: Constraints,
     pub last_synced: DateTime<Utc>,
+    /// Parts of the resource the sync could not read (a per-resource call failed): their
+    /// fields are empty or `None` because they are unknown, not because AWS said so.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unknown: BTreeSet<Facet>,
+}
+
+/// A part of a resource that a scanner reads with its own call, so that it can fail alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Facet {
+    /// Tags (and the name when it comes from a tag).
+    Tags,
+    /// Settings read per resource: deletion protection, versioning, public access, lifecycle.
+    Attributes,
+    /// A load balancer's target groups and registered targets.
+    Targets,
+    /// The syncing principal's IAM permissions on it.
+    Permissions,
+}
+
+impl Facet {
+    pub fn label(self) -> &'static str {
+        match self {
+            Facet::Tags => "tags",
+            Facet::Attributes => "attributes",
+            Facet::Targets => "targets",
+            Facet::Permissions => "permissions",
+        }
+    }
 }
 
 impl Resource {

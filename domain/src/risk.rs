@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::intent::ActionClass;
-use crate::resource::{Resource, ResourceKind};
+use crate::resource::{Facet, Resource, ResourceKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +55,8 @@ pub enum RiskRule {
     ExposureIncrease,
     ExposureDecrease,
     ManyTargets,
+    /// A part of a target the sync could not read: the worst is assumed of it.
+    UnknownFacts,
 }
 
 /// Whether the operation opens or closes access from the internet (a playbook risk factor).
@@ -193,6 +195,36 @@ pub fn assess(input: &RiskInput<'_>) -> RiskAssessment {
     let production = names(&|r| r.tags.is_production());
     if !production.is_empty() {
         t.bump(RiskRule::Production, format!("{} tagged as production", is_are(&production)));
+    }
+    // What the sync could not read is assumed to be the worst: unread tags may say production,
+    // unread settings may make it public, unread permissions may refuse the call.
+    let untagged = names(&|r| r.unknown.contains(&Facet::Tags) && !r.tags.is_production());
+    if !untagged.is_empty() {
+        t.bump(
+            RiskRule::UnknownFacts,
+            format!("the tags of {} could not be read at the last sync: it may be production", untagged.join(", ")),
+        );
+    }
+    let unread = names(&|r| r.unknown.contains(&Facet::Attributes));
+    if !unread.is_empty() {
+        t.floor(
+            RiskLevel::Medium,
+            RiskRule::UnknownFacts,
+            format!(
+                "the settings of {} (public access, versioning, deletion protection) could not be read at the last sync",
+                unread.join(", ")
+            ),
+        );
+    }
+    let unpermitted = names(&|r| r.unknown.contains(&Facet::Permissions));
+    if !unpermitted.is_empty() {
+        t.note(
+            RiskRule::UnknownFacts,
+            format!(
+                "your IAM permissions on {} are unknown (the policies could not be read): AWS may refuse the call",
+                unpermitted.join(", ")
+            ),
+        );
     }
     let with_replicas: Vec<String> = targets
         .iter()

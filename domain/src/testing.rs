@@ -50,6 +50,7 @@ pub fn resource_in(kind: ResourceKind, name: &str, state: &str, account: &str, r
         iam: None,
         constraints: Default::default(),
         last_synced: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("fixed date is valid"),
+        unknown: Default::default(),
     }
 }
 

@@ -4,13 +4,15 @@
 //! not silently dropped. Nothing here can carry a credential: the request holds resource
 //! facts, IAM evaluation results and chat text only.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::constraints::Constraints;
 use crate::iam::IamPermissions;
 use crate::ids::{AccountId, Arn, Region, ResourceId};
 use crate::plan::Script;
-use crate::resource::{Resource, ResourceConfig, ResourceKind, ResourceState};
+use crate::resource::{Facet, Resource, ResourceConfig, ResourceKind, ResourceState};
 use crate::risk::RiskAssessment;
 use crate::tags::Tags;
 
@@ -37,6 +39,10 @@ pub struct IdentifiedResource {
     pub constraints: Constraints,
     #[serde(default)]
     pub iam_permissions: IamPermissions,
+    /// Parts the client's sync could not read (their fields above are empty because unknown):
+    /// the risk rules assume the worst of them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unknown: BTreeSet<Facet>,
     /// How well it matched the prompt, 0..1.
     #[serde(default)]
     pub match_score: f32,
@@ -61,6 +67,7 @@ impl IdentifiedResource {
             iam: Some(self.iam_permissions.clone()),
             constraints: self.constraints.clone(),
             last_synced: chrono::DateTime::UNIX_EPOCH,
+            unknown: self.unknown.clone(),
         }
     }
 
@@ -83,6 +90,7 @@ impl IdentifiedResource {
             metadata: r.config.clone(),
             constraints: r.constraints.clone(),
             iam_permissions: r.iam.clone().unwrap_or_default(),
+            unknown: r.unknown.clone(),
             match_score,
         }
     }

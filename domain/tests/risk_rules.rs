@@ -4,7 +4,7 @@
 use cloudops_domain::constraints;
 use cloudops_domain::risk::{ExposureChange, RiskInput, RiskLevel, RiskRule, assess};
 use cloudops_domain::testing::resource;
-use cloudops_domain::{ActionClass, Resource, ResourceConfig, ResourceKind, Tags};
+use cloudops_domain::{ActionClass, Facet, Resource, ResourceConfig, ResourceKind, Tags};
 
 /// A target: kind, state, tags, config tweaks; constraints derived by the domain rules.
 fn target(kind: ResourceKind, tags: &[(&str, &str)], cfg: ResourceConfig) -> Resource {
@@ -189,7 +189,47 @@ fn cases() -> Vec<Case> {
             High,
             &[R::MultiAz, R::Production],
         ),
+        case(
+            "stop a db whose tags could not be read is high, as if production",
+            Disruptive,
+            vec![unknown(db(&[], backed_up()), Facet::Tags)],
+            High,
+            &[R::UnknownFacts],
+        ),
+        case(
+            "stop a production db whose tags could not be read is high once, not twice",
+            Disruptive,
+            vec![unknown(db(prod, backed_up()), Facet::Tags)],
+            High,
+            &[R::Production],
+        ),
+        case(
+            "tagging a bucket whose settings could not be read is medium",
+            Additive,
+            vec![unknown(target(S3Bucket, &[], Default::default()), Facet::Attributes)],
+            Medium,
+            &[R::UnknownFacts],
+        ),
+        case(
+            "unknown permissions are said, without a level of their own",
+            Disruptive,
+            vec![unknown(db(&[], backed_up()), Facet::Permissions)],
+            Medium,
+            &[R::UnknownFacts],
+        ),
+        case(
+            "reading what could not be read is still low",
+            ReadOnly,
+            vec![unknown(db(&[], backed_up()), Facet::Tags)],
+            Low,
+            &[],
+        ),
     ]
+}
+
+fn unknown(mut r: Resource, facet: Facet) -> Resource {
+    r.unknown.insert(facet);
+    r
 }
 
 #[test]

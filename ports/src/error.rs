@@ -3,7 +3,7 @@ use thiserror::Error;
 /// What went wrong behind a port, in terms the user can act on. Adapters map their own errors
 /// into these; `hint` is the next step for the user ("run `cargo xtask setup`", "check the
 /// profile's role_arn").
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum PortError {
     /// The service behind the port could not be reached or is not set up.
     #[error("{what} is unavailable: {detail}. {hint}")]

@@ -31,7 +31,7 @@ pub use clock::{Clock, SystemClock};
 pub use counters::CounterStore;
 pub use embedder::Embedder;
 pub use error::PortError;
-pub use estate_source::{EstateSource, NoProgress, ScanTarget, SyncEvent, SyncSink};
+pub use estate_source::{EstateSource, NoProgress, ScanTarget, ScanWarning, Scanned, SyncEvent, SyncSink};
 pub use estate_store::{EstateFilter, EstateStore, ScoredResource, StoredResource};
 pub use executor::{CallOutcome, Executor};
 pub use permissions::PermissionOracle;

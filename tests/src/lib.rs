@@ -19,10 +19,12 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cloudops_domain::AccountId;
+use cloudops_domain::{AccountId, Region, ResourceKind};
+use cloudops_ports::Profile;
 
 pub mod lookup_store;
 pub mod planner;
+pub mod proxy;
 pub mod redis;
 
 /// A running AWS emulator (moto) reachable over HTTP.
@@ -143,22 +145,26 @@ impl Emulator {
     /// Like [`Emulator::write_aws_config`], assuming role `role` in each account (the seeded
     /// estates give role `ops` real policies).
     pub fn write_aws_config_as(&self, dir: &Path, role: &str, profiles: &[(&str, &AccountId)]) -> AwsConfigPaths {
-        let mut config =
-            format!("[profile cloudops-e2e-source]\nregion = us-east-1\nendpoint_url = {url}\n", url = self.url);
-        for (name, account) in profiles {
-            config.push_str(&format!(
-                "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/{role}\n\
-                 source_profile = cloudops-e2e-source\nrole_session_name = cloudops-e2e\n\
-                 region = us-east-1\nendpoint_url = {url}\n",
-                url = self.url
-            ));
-        }
-        let credentials = "[cloudops-e2e-source]\naws_access_key_id = test\naws_secret_access_key = test\n";
-        let paths = AwsConfigPaths { config: dir.join("config"), credentials: dir.join("credentials") };
-        std::fs::write(&paths.config, config).expect("write AWS config");
-        std::fs::write(&paths.credentials, credentials).expect("write AWS credentials");
-        paths
+        write_aws_config_at(&self.url, dir, role, profiles)
     }
+}
+
+/// Like [`Emulator::write_aws_config_as`], with every profile's `endpoint_url` at `url` (a
+/// [`proxy::FaultProxy`] in front of the emulator, or replaying it).
+pub fn write_aws_config_at(url: &str, dir: &Path, role: &str, profiles: &[(&str, &AccountId)]) -> AwsConfigPaths {
+    let mut config = format!("[profile cloudops-e2e-source]\nregion = us-east-1\nendpoint_url = {url}\n");
+    for (name, account) in profiles {
+        config.push_str(&format!(
+            "\n[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/{role}\n\
+             source_profile = cloudops-e2e-source\nrole_session_name = cloudops-e2e\n\
+             region = us-east-1\nendpoint_url = {url}\n"
+        ));
+    }
+    let credentials = "[cloudops-e2e-source]\naws_access_key_id = test\naws_secret_access_key = test\n";
+    let paths = AwsConfigPaths { config: dir.join("config"), credentials: dir.join("credentials") };
+    std::fs::write(&paths.config, config).expect("write AWS config");
+    std::fs::write(&paths.credentials, credentials).expect("write AWS credentials");
+    paths
 }
 
 impl Emulator {
@@ -181,6 +187,56 @@ impl Emulator {
             .expect("run the seeder");
         assert!(out.status.success(), "seeding failed: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_str(&std::fs::read_to_string(&manifest).expect("manifest")).expect("manifest is JSON")
+    }
+}
+
+/// An estate the seeder wrote into fresh accounts, each named by the profile a user would
+/// give it (`staging`, `prod`, and `dev` for the seed size).
+#[derive(Debug)]
+pub struct SeededEstate {
+    pub named: Vec<(&'static str, AccountId)>,
+    pub manifest: serde_json::Value,
+    /// How long seeding took.
+    pub took: Duration,
+}
+
+impl SeededEstate {
+    /// The profile/account pairs, as `write_aws_config_at` takes them.
+    pub fn profiles(&self) -> Vec<(&str, &AccountId)> {
+        self.named.iter().map(|(p, a)| (*p, a)).collect()
+    }
+
+    /// The regions the estate was seeded in.
+    pub fn regions(&self) -> Vec<Region> {
+        self.manifest["regions"].as_array().into_iter().flatten().filter_map(|r| r.as_str()?.parse().ok()).collect()
+    }
+
+    /// Resources the seeder created (a sync finds more: default VPCs, root volumes).
+    pub fn seeded(&self) -> usize {
+        self.manifest["resources"].as_array().map_or(0, Vec::len)
+    }
+
+    /// A sync request for every profile and region of the estate, every kind.
+    pub fn sync_request(&self) -> cloudops_app::sync::SyncRequest {
+        cloudops_app::sync::SyncRequest {
+            profiles: self.named.iter().map(|(p, _)| Profile((*p).into())).collect(),
+            regions: self.regions(),
+            kinds: ResourceKind::ALL.to_vec(),
+            concurrency: cloudops_app::sync::DEFAULT_CONCURRENCY,
+            full: false,
+            organization: None,
+        }
+    }
+}
+
+impl Emulator {
+    /// Seeds the estate of `size` into fresh accounts.
+    pub fn seed_fresh(&self, size: &str) -> SeededEstate {
+        let profiles: &[&'static str] = if size == "seed" { &["staging", "prod", "dev"] } else { &["staging", "prod"] };
+        let named: Vec<(&'static str, AccountId)> = profiles.iter().map(|p| (*p, self.fresh_account())).collect();
+        let started = Instant::now();
+        let manifest = self.seed(size, &named.iter().map(|(_, a)| a).collect::<Vec<_>>());
+        SeededEstate { named, manifest, took: started.elapsed() }
     }
 }
 

@@ -51,7 +51,7 @@ async fn a_users_group_and_inline_policies_decide_its_permissions() {
         region: "us-east-1".parse().unwrap(),
         kinds: vec![ResourceKind::Ec2Instance, ResourceKind::RdsInstance],
     };
-    let resources = AwsEstateSource::new(files.clone()).scan(&target, &NoProgress).await.unwrap();
+    let resources = AwsEstateSource::new(files.clone()).scan(&target, &NoProgress).await.unwrap().resources;
     let perms = LocalPolicyOracle::new(files).evaluate(&identity, &resources).await.unwrap();
     let verdict = |kind: ResourceKind, action: &str| {
         let i = resources.iter().position(|r| r.kind == kind).unwrap();

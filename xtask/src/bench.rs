@@ -34,6 +34,13 @@ pub enum Suite {
         #[arg(default_values_t = [10_000usize, 100_000])]
         sizes: Vec<usize>,
     },
+    /// Sync through the fault-injecting proxy (throttling, 500s, resets, slow and truncated
+    /// answers) at several rates: faults injected, retries, scopes failed, resources lost (0).
+    Reliability {
+        /// Estate size: `small` (2 accounts x 2 regions) or `seed`.
+        #[arg(long, default_value = "small", value_parser = ["seed", "small"])]
+        size: String,
+    },
     /// The planning server over HTTP: /v1/plan p50/p99 on the router path and the LLM path,
     /// requests/s with 32 concurrent clients.
     Plan,
@@ -41,23 +48,8 @@ pub enum Suite {
 
 pub fn run(suite: Suite) -> anyhow::Result<()> {
     match suite {
-        Suite::Sync { size } => {
-            crate::emulator::setup("moto")?;
-            let work = tempfile::Builder::new().prefix("cloudops-bench-").tempdir()?;
-            // A private emulator: the figures must not depend on what else is in a shared one.
-            let emulator = Session::private(&work.path().join("emulator"))?;
-            emulator.stop_on_ctrl_c()?;
-            let status = Command::new(crate::cargo::workspace_binary("bench-sync")?)
-                .arg(&size)
-                .env("CLOUDOPS_EMULATOR_URL", &emulator.url)
-                .current_dir(root())
-                .status()
-                .context("cannot run the sync benchmark")?;
-            if !status.success() {
-                bail!("the sync benchmark failed ({status})");
-            }
-            Ok(())
-        }
+        Suite::Sync { size } => against_private_emulator("bench-sync", &size),
+        Suite::Reliability { size } => against_private_emulator("bench-reliability", &size),
         Suite::Store { sizes, random_vectors } => {
             let flags: &[&str] = if random_vectors { &["--random-vectors"] } else { &[] };
             run_sized("bench-store", &sizes, flags)
@@ -71,6 +63,25 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
             run_sized("bench-plan", &[], &[])
         }
     }
+}
+
+/// Runs bench binary `name` with `size` against an emulator of its own: the figures must not
+/// depend on what else is in a shared one.
+fn against_private_emulator(name: &str, size: &str) -> anyhow::Result<()> {
+    crate::emulator::setup("moto")?;
+    let work = tempfile::Builder::new().prefix("cloudops-bench-").tempdir()?;
+    let emulator = Session::private(&work.path().join("emulator"))?;
+    emulator.stop_on_ctrl_c()?;
+    let status = Command::new(crate::cargo::workspace_binary(name)?)
+        .arg(size)
+        .env("CLOUDOPS_EMULATOR_URL", &emulator.url)
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot run {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
 }
 
 /// Runs bench binary `name` with estate sizes and `flags` as its arguments.

@@ -43,6 +43,11 @@ pub fn run() -> anyhow::Result<()> {
     cloudops(&["search", "pg-main"])?;
     cloudops(&["search", "stopped", "instances", "in", "production"])?;
     cloudops(&["search", "--json", "--limit", "3", "web", "servers", "in", "staging"])?;
+    step(
+        "   … odd-but-legal resources sync and are found like the rest: a load balancer without target groups, a Lambda without a description or tags",
+    );
+    cloudops(&["search", "fresh", "alb"])?;
+    cloudops(&["search", "adhoc", "fn"])?;
 
     step("7. `cloudops plan`: the same name is in both accounts, so the planner asks which — it never picks");
     cloudops(&["plan", "stop", "pg-instance-main1"])?;

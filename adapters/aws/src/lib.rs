@@ -19,6 +19,6 @@ pub use backup::{RETENTION_RULE_ID, S3BackupTarget};
 pub use execute::{AwsExecutor, SDK_OPERATIONS, cli_arguments, find_on_path};
 pub use permissions::{LocalPolicyOracle, decode_policy, permissions_for, principal_of, request_context};
 pub use profiles::{AwsConfigFiles, list_profiles};
-pub use scan::AwsEstateSource;
+pub use scan::{AwsEstateSource, ScanLimits};
 pub use sdk::sdk_config;
 pub use simulate::{AutoOracle, SimulatedPolicyOracle, policy_source_arn};

@@ -22,7 +22,7 @@ use crate::{AwsConfigFiles, sdk_config};
 #[derive(Debug, Default)]
 pub struct LocalPolicyOracle {
     files: AwsConfigFiles,
-    cache: Mutex<BTreeMap<String, Vec<PolicyDocument>>>,
+    cache: Mutex<BTreeMap<String, PortResult<Vec<PolicyDocument>>>>,
 }
 
 impl LocalPolicyOracle {
@@ -86,6 +86,8 @@ pub fn decode_policy(text: &str) -> String {
 }
 
 impl LocalPolicyOracle {
+    /// The principal's policies, fetched once; a failure is remembered too, so one
+    /// unreadable role costs one failed call per sync, not one per scope.
     async fn policies(
         &self,
         identity: &CallerIdentity,
@@ -93,20 +95,44 @@ impl LocalPolicyOracle {
     ) -> PortResult<Vec<PolicyDocument>> {
         let mut cache = self.cache.lock().await;
         if let Some(p) = cache.get(&principal.arn) {
-            return Ok(p.clone());
+            return p.clone();
         }
         let config = sdk_config(&self.files, &identity.profile.0, None).await;
         let iam = Client::new(&config);
         let profile = identity.profile.0.as_str();
         let fetched = match (principal.kind, entity_name(principal)) {
             (PrincipalKind::AssumedRole | PrincipalKind::Role, Some(role)) => {
-                role_policies(&iam, profile, role).await?
+                role_policies(&iam, profile, role).await.map_err(|e| unreadable(&format!("role {role}"), ROLE_READS, e))
             }
-            (PrincipalKind::User, Some(user)) => user_policies(&iam, profile, user).await?,
-            _ => Vec::new(),
+            (PrincipalKind::User, Some(user)) => {
+                user_policies(&iam, profile, user).await.map_err(|e| unreadable(&format!("user {user}"), USER_READS, e))
+            }
+            _ => Ok(Vec::new()),
         };
         cache.insert(principal.arn.clone(), fetched.clone());
-        Ok(fetched)
+        fetched
+    }
+}
+
+/// The IAM reads the local evaluation needs, for the advice when one is refused.
+const ROLE_READS: &str =
+    "iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion";
+const USER_READS: &str = "iam:ListUserPolicies, iam:GetUserPolicy, iam:ListAttachedUserPolicies, iam:ListGroupsForUser, iam:ListGroupPolicies, iam:GetGroupPolicy, iam:ListAttachedGroupPolicies, iam:GetPolicy and iam:GetPolicyVersion";
+
+/// Why the permissions of `entity` are unknown, and what would make them known.
+fn unreadable(entity: &str, reads: &str, e: PortError) -> PortError {
+    let detail = match e {
+        PortError::Denied { what, detail, .. } | PortError::Unavailable { what, detail, .. } => {
+            format!("{what}: {detail}")
+        }
+        other => other.to_string(),
+    };
+    PortError::Denied {
+        what: format!("reading the IAM policies of {entity}"),
+        detail,
+        hint: format!(
+            "Permissions stay unknown until the principal may call {reads} (or the account allows iam:SimulatePrincipalPolicy)"
+        ),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_sdk_iam::Client;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
 use cloudops_domain::{IamAction, IamPermissions, PermissionVerdict, PrincipalKind, Resource};
 use cloudops_ports::{CallerIdentity, PermissionOracle, PortError, PortResult};
@@ -118,6 +119,18 @@ impl PermissionOracle for SimulatedPolicyOracle {
                         match sent {
                             Ok(page) => break page,
                             Err(e) => {
+                                // A server error without an AWS error code is not AWS having a bad
+                                // moment but an endpoint without this API (moto answers an HTML
+                                // 500): say so, so the caller evaluates locally from then on.
+                                if let SdkError::ServiceError(s) = &e
+                                    && e.code().is_none()
+                                    && s.raw().status().is_server_error()
+                                {
+                                    return Err(PortError::Other(format!(
+                                        "iam:SimulatePrincipalPolicy for profile '{profile}' is not implemented by this endpoint (HTTP {})",
+                                        s.raw().status().as_u16()
+                                    )));
+                                }
                                 let err = port_error("iam:SimulatePrincipalPolicy", profile, e);
                                 if attempt < THROTTLE_RETRIES && is_throttle(&err.to_string()) {
                                     attempt += 1;

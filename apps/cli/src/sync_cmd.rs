@@ -4,11 +4,9 @@
 use std::io::IsTerminal as _;
 
 use anyhow::Context as _;
-use cloudops_app::sync::{
-    DEFAULT_CONCURRENCY, OrganizationSource, SyncPorts, SyncReport, SyncRequest, SyncStatus, sync,
-};
+use cloudops_app::sync::{OrganizationSource, SyncPorts, SyncReport, SyncRequest, SyncStatus, sync};
 use cloudops_app::{AppPaths, Config, backup, status};
-use cloudops_aws::{AutoOracle, AwsAccounts, AwsEstateSource};
+use cloudops_aws::{AutoOracle, AwsAccounts, AwsEstateSource, ScanLimits};
 use cloudops_domain::{Region, ResourceKind};
 use cloudops_embeddings::MiniLmEmbedder;
 use cloudops_ports::{AccountDirectory, Profile, SecretStore, SyncEvent, SyncSink, SystemClock};
@@ -87,7 +85,7 @@ async fn request(
         profiles,
         regions,
         kinds: ResourceKind::ALL.to_vec(),
-        concurrency: DEFAULT_CONCURRENCY,
+        concurrency: config.sync.concurrency.get(),
         full,
         organization,
     })
@@ -147,7 +145,11 @@ pub async fn sync_and_record(
     let accounts = AwsAccounts::new(files.clone());
     let embedder = MiniLmEmbedder::discover()?;
     let stores = stores::open_with(paths, ring.clone())?;
-    let source = AwsEstateSource::new(files.clone());
+    let limits = Config::load(&paths.config_file)?.sync;
+    let source = AwsEstateSource::new(files.clone()).with_limits(ScanLimits {
+        calls_per_account_service: limits.calls_per_service.get(),
+        scope_timeout: std::time::Duration::from_secs(limits.scope_timeout_secs.get()),
+    });
     let oracle = AutoOracle::new(files);
     let progress = Progress::new();
     let ports = SyncPorts {

@@ -43,6 +43,7 @@ fn the_document_matches_the_wire_types() {
     let mut identified = IdentifiedResource::from_resource(&r, 1.0);
     identified.name = Some("pg-main".into());
     identified.account_alias = Some("acme".into());
+    identified.unknown = [Facet::Tags].into();
     let request = PlanRequest {
         prompt: "stop pg-main".into(),
         identified_resources: vec![identified.clone()],

@@ -12,42 +12,22 @@
 
 use std::time::Instant;
 
-use cloudops_app::sync::{DEFAULT_CONCURRENCY, SyncRequest, sync};
-use cloudops_domain::ResourceKind;
+use cloudops_app::sync::sync;
 use cloudops_e2e::{Emulator, SyncWorld, cpu_seconds_of, peak_rss_mib};
-use cloudops_ports::Profile;
 
 /// Peak resident set size of this process, from /proc (Linux).
 #[tokio::main]
 async fn main() {
     let size = std::env::args().nth(1).unwrap_or_else(|| "seed".into());
-    let profiles: &[&str] = if size == "seed" { &["staging", "prod", "dev"] } else { &["staging", "prod"] };
     let emulator = Emulator::shared();
-    let accounts: Vec<_> = profiles.iter().map(|_| emulator.fresh_account()).collect();
-
-    let t = Instant::now();
-    let manifest = emulator.seed(&size, &accounts.iter().collect::<Vec<_>>());
-    let seeded = manifest["resources"].as_array().map_or(0, Vec::len);
-    println!("seed ({size}): {seeded} resources in {:.1} s", t.elapsed().as_secs_f64());
+    let estate = emulator.seed_fresh(&size);
+    println!("seed ({size}): {} resources in {:.1} s", estate.seeded(), estate.took.as_secs_f64());
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let named: Vec<(&str, &cloudops_domain::AccountId)> = profiles.iter().copied().zip(accounts.iter()).collect();
-    let paths = emulator.write_aws_config_as(dir.path(), "ops", &named);
+    let paths = emulator.write_aws_config_as(dir.path(), "ops", &estate.profiles());
     let world = SyncWorld::new(&paths);
     let ports = world.ports();
-    let request = SyncRequest {
-        profiles: profiles.iter().map(|p| Profile((*p).into())).collect(),
-        regions: manifest["regions"]
-            .as_array()
-            .expect("regions")
-            .iter()
-            .filter_map(|r| r.as_str()?.parse().ok())
-            .collect(),
-        kinds: ResourceKind::ALL.to_vec(),
-        concurrency: DEFAULT_CONCURRENCY,
-        full: false,
-        organization: None,
-    };
+    let request = estate.sync_request();
 
     let emulator_pid = emulator.server_pid();
     for (label, expect_embed) in [("full sync", true), ("unchanged re-sync", false)] {

@@ -14,7 +14,7 @@ fn ec2_tags(t: &[aws_sdk_ec2::types::Tag]) -> cloudops_domain::Tags {
 }
 
 pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Vec<Resource>> {
-    let client = Client::new(config);
+    let client = Client::from_conf(ctx.counted(aws_sdk_ec2::config::Builder::from(config)).build());
     let (instances, volumes, vpcs, subnets, groups) = futures::try_join!(
         instances(&client, ctx),
         volumes(&client, ctx),

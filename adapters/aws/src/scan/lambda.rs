@@ -2,7 +2,7 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_lambda::Client;
-use cloudops_domain::{Dependency, Relation, Resource, ResourceKind, constraints};
+use cloudops_domain::{Dependency, Facet, Relation, Resource, ResourceKind, constraints};
 use cloudops_ports::PortResult;
 use futures::{StreamExt, TryStreamExt};
 
@@ -11,7 +11,7 @@ use super::{ScanContext, tags};
 const TAG_CONCURRENCY: usize = 8;
 
 pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Vec<Resource>> {
-    let client = Client::new(config);
+    let client = Client::from_conf(ctx.counted(aws_sdk_lambda::config::Builder::from(config)).build());
     let functions = client
         .list_functions()
         .into_paginator()
@@ -34,12 +34,21 @@ async fn function(
     f: aws_sdk_lambda::types::FunctionConfiguration,
 ) -> PortResult<Option<Resource>> {
     let (Some(name), Some(arn)) = (f.function_name(), f.function_arn()) else { return Ok(None) };
-    let listed = client.list_tags().resource(arn).send().await.map_err(|e| ctx.error("lambda:ListTags", e))?;
-    let tag_set = tags(listed.tags().into_iter().flatten().map(|(k, v)| (Some(k.as_str()), Some(v.as_str()))));
+    let listed = {
+        let _permit = ctx.permit().await;
+        client.list_tags().resource(arn).send().await.map_err(|e| ctx.error("lambda:ListTags", e))
+    };
+    let (tag_set, tags_error) = match listed {
+        Ok(l) => (tags(l.tags().into_iter().flatten().map(|(k, v)| (Some(k.as_str()), Some(v.as_str())))), None),
+        Err(e) => (Default::default(), Some(e)),
+    };
     let state = f.state().map_or("active", |s| s.as_str());
     let mut r =
         ctx.resource(ResourceKind::LambdaFunction, Some(arn), &format!("function:{name}"), name, state, tag_set)?;
     r.name = Some(name.to_owned());
+    if let Some(e) = tags_error {
+        ctx.unknown(&mut r, Facet::Tags, &e);
+    }
     r.config.engine = f.runtime().map(|rt| rt.as_str().to_owned());
     r.config.description = f.description().filter(|d| !d.is_empty()).map(str::to_owned);
     r.config.memory_mb = f.memory_size().and_then(|m| u32::try_from(m).ok());

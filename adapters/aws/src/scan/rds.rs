@@ -12,7 +12,7 @@ fn rds_tags(t: &[aws_sdk_rds::types::Tag]) -> cloudops_domain::Tags {
 }
 
 pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext) -> PortResult<Vec<Resource>> {
-    let client = Client::new(config);
+    let client = Client::from_conf(ctx.counted(aws_sdk_rds::config::Builder::from(config)).build());
     let (instances, clusters) = futures::try_join!(instances(&client, ctx), clusters(&client, ctx))?;
     let mut all: Vec<Resource> = instances.into_iter().chain(clusters).collect();
     for r in &mut all {

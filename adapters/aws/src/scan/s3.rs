@@ -4,7 +4,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use cloudops_domain::{Resource, ResourceKind, Tags, constraints};
+use cloudops_domain::{Facet, Resource, ResourceKind, Tags, constraints};
 use cloudops_ports::PortResult;
 use futures::{StreamExt, TryStreamExt};
 
@@ -14,9 +14,13 @@ use super::{ScanContext, tags};
 const BUCKET_CONCURRENCY: usize = 8;
 
 pub(crate) fn client(config: &SdkConfig) -> Client {
+    Client::from_conf(builder(config).build())
+}
+
+fn builder(config: &SdkConfig) -> aws_sdk_s3::config::Builder {
     // Emulators and S3-compatible endpoints need path-style addressing.
     let path_style = config.endpoint_url().is_some();
-    Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build())
+    aws_sdk_s3::config::Builder::from(config).force_path_style(path_style)
 }
 
 /// `GetBucketLocation`'s answer as a region code (`null` is us-east-1, `EU` is eu-west-1).
@@ -42,7 +46,7 @@ fn absent_ok<T, E: ProvideErrorMetadata>(result: Result<T, E>, missing_code: &st
 pub(crate) type RegionCache = std::sync::Mutex<std::collections::HashMap<String, String>>;
 
 pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext, regions: &RegionCache) -> PortResult<Vec<Resource>> {
-    let client = client(config);
+    let client = Client::from_conf(ctx.counted(builder(config)).build());
     let buckets = client
         .list_buckets()
         .into_paginator()
@@ -84,6 +88,9 @@ async fn home_region(
     Ok(region)
 }
 
+/// One bucket of this region. Where it lives is part of listing (a failure fails the scope:
+/// without it the bucket cannot be placed); its tags and settings are per-resource reads that
+/// fail alone, leaving that facet unknown.
 async fn bucket(
     client: &Client,
     ctx: &ScanContext,
@@ -91,6 +98,7 @@ async fn bucket(
     name: String,
     listed_region: Option<String>,
 ) -> PortResult<Option<Resource>> {
+    let _permit = ctx.permit().await;
     if home_region(client, ctx, cache, &name, listed_region).await? != ctx.region.as_str() {
         return Ok(None);
     }
@@ -100,38 +108,47 @@ async fn bucket(
         client.get_public_access_block().bucket(&name).send(),
         client.get_bucket_lifecycle_configuration().bucket(&name).send(),
     );
-    let tag_set: Tags = match absent_ok(tagging, "NoSuchTagSet").map_err(|e| ctx.error("s3:GetBucketTagging", e))? {
-        Some(t) => tags(t.tag_set().iter().map(|t| (Some(t.key()), Some(t.value())))),
-        None => Tags::new(),
+    let (tag_set, tags_error) = match absent_ok(tagging, "NoSuchTagSet") {
+        Ok(Some(t)) => (tags(t.tag_set().iter().map(|t| (Some(t.key()), Some(t.value())))), None),
+        Ok(None) => (Tags::new(), None),
+        Err(e) => (Tags::new(), Some(ctx.error("s3:GetBucketTagging", e))),
     };
     let mut r = ctx.resource(ResourceKind::S3Bucket, None, &name, &name, "available", tag_set)?;
     // Bucket ARNs have no region or account.
     r.arn = format!("arn:{}:s3:::{name}", ctx.region.partition()).parse().map_err(|e| ctx.error_text(&name, e))?;
     r.name = Some(name.clone());
-    r.config.versioning = match versioning {
-        Ok(v) => v.status().map(|s| s.as_str().to_owned()),
+    if let Some(e) = tags_error {
+        ctx.unknown(&mut r, Facet::Tags, &e);
+    }
+    match versioning {
+        Ok(v) => r.config.versioning = v.status().map(|s| s.as_str().to_owned()),
         // Some S3-compatible endpoints (moto among them) wrap the answer in a root element the
         // SDK rejects; the status inside is still right, so read it from the raw body.
         Err(e) => match e.raw_response().and_then(|r| r.body().bytes()).and_then(versioning_status_from_xml) {
-            Some(status) => Some(status).filter(|s| !s.is_empty()),
-            None => return Err(ctx.error("s3:GetBucketVersioning", e)),
+            Some(status) => r.config.versioning = Some(status).filter(|s| !s.is_empty()),
+            None => ctx.unknown(&mut r, Facet::Attributes, &ctx.error("s3:GetBucketVersioning", e)),
         },
-    };
-    let block = absent_ok(public_access, "NoSuchPublicAccessBlockConfiguration")
-        .map_err(|e| ctx.error("s3:GetPublicAccessBlock", e))?
-        .and_then(|b| b.public_access_block_configuration().cloned());
-    let fully_blocked = block.as_ref().is_some_and(|b| {
-        b.block_public_acls() == Some(true)
-            && b.ignore_public_acls() == Some(true)
-            && b.block_public_policy() == Some(true)
-            && b.restrict_public_buckets() == Some(true)
-    });
-    r.config.publicly_accessible = Some(!fully_blocked);
-    r.config.extra.insert("PublicAccessBlock".into(), fully_blocked.into());
-    let rules = absent_ok(lifecycle, "NoSuchLifecycleConfiguration")
-        .map_err(|e| ctx.error("s3:GetBucketLifecycleConfiguration", e))?
-        .map_or(0, |l| l.rules().len());
-    r.config.extra.insert("LifecycleRules".into(), rules.into());
+    }
+    match absent_ok(public_access, "NoSuchPublicAccessBlockConfiguration") {
+        Ok(block) => {
+            let block = block.and_then(|b| b.public_access_block_configuration().cloned());
+            let fully_blocked = block.as_ref().is_some_and(|b| {
+                b.block_public_acls() == Some(true)
+                    && b.ignore_public_acls() == Some(true)
+                    && b.block_public_policy() == Some(true)
+                    && b.restrict_public_buckets() == Some(true)
+            });
+            r.config.publicly_accessible = Some(!fully_blocked);
+            r.config.extra.insert("PublicAccessBlock".into(), fully_blocked.into());
+        }
+        Err(e) => ctx.unknown(&mut r, Facet::Attributes, &ctx.error("s3:GetPublicAccessBlock", e)),
+    }
+    match absent_ok(lifecycle, "NoSuchLifecycleConfiguration") {
+        Ok(l) => {
+            r.config.extra.insert("LifecycleRules".into(), l.map_or(0, |l| l.rules().len()).into());
+        }
+        Err(e) => ctx.unknown(&mut r, Facet::Attributes, &ctx.error("s3:GetBucketLifecycleConfiguration", e)),
+    }
     r.constraints = constraints::derive(&r, 0);
     Ok(Some(r))
 }
