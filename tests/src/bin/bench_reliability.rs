@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use cloudops_app::sync::{SyncPorts, SyncReport, SyncRequest, sync};
 use cloudops_domain::document::content_hash;
-use cloudops_e2e::proxy::{Fault, FaultPlan, FaultProxy, ProxyOptions};
+use cloudops_e2e::proxy::{Fault, FaultPlan, FaultProxy, ProxyOptions, RateLimit};
 use cloudops_e2e::{AwsConfigPaths, Emulator, SyncWorld, write_aws_config_at};
 use cloudops_fakes::MemoryEstateStore;
 use cloudops_ports::{EstateFilter, EstateStore};
@@ -37,8 +37,8 @@ fn scenarios() -> Vec<Scenario> {
         Scenario { label: "mixed 10 %", plan: FaultPlan::mixed(0.10, 2), over_previous: false },
         Scenario { label: "mixed 20 %", plan: FaultPlan::mixed(0.20, 3), over_previous: false },
         Scenario {
-            label: "throttling 30 %",
-            plan: only(vec![Fault::Throttle], 0.30, Vec::new()),
+            label: "rate limit 10/s, burst 20",
+            plan: FaultPlan { rate_limit: Some(RateLimit { per_second: 10.0, burst: 20.0 }), ..FaultPlan::none() },
             over_previous: false,
         },
         Scenario { label: "mixed 10 %, re-sync", plan: FaultPlan::mixed(0.10, 4), over_previous: true },

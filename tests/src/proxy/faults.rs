@@ -47,6 +47,9 @@ pub struct FaultPlan {
     pub slow_by: Duration,
     /// Makes the choice of requests reproducible.
     pub seed: u64,
+    /// AWS's own kind of throttling: a request rate per (signer, region, service) beyond which
+    /// requests get the service's throttling error, so backing off really helps.
+    pub rate_limit: Option<RateLimit>,
     /// At most this many faults in a row for the same request (method, target, body, signer):
     /// the next attempt gets through, as with a transient fault. 0: no limit (each attempt rolls
     /// on its own, so one may fail every retry).
@@ -56,7 +59,15 @@ pub struct FaultPlan {
 impl FaultPlan {
     /// No faults at all (plain forwarding, or recording).
     pub fn none() -> Self {
-        Self { rate: 0.0, kinds: Vec::new(), services: Vec::new(), slow_by: Duration::ZERO, seed: 0, in_a_row: 0 }
+        Self {
+            rate: 0.0,
+            kinds: Vec::new(),
+            services: Vec::new(),
+            slow_by: Duration::ZERO,
+            seed: 0,
+            rate_limit: None,
+            in_a_row: 0,
+        }
     }
 
     /// Every kind of fault at `rate` on every service, each attempt rolling on its own.
@@ -67,6 +78,7 @@ impl FaultPlan {
             services: Vec::new(),
             slow_by: Duration::from_millis(300),
             seed,
+            rate_limit: None,
             in_a_row: 0,
         }
     }
@@ -91,6 +103,34 @@ impl FaultPlan {
     pub fn kind(&self, i: u64) -> Option<Fault> {
         let len = u64::try_from(self.kinds.len()).ok().filter(|l| *l > 0)?;
         usize::try_from(i % len).ok().map(|i| self.kinds[i])
+    }
+}
+
+/// A token bucket: `per_second` requests on average, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+/// The buckets of a [`RateLimit`], one per key.
+#[derive(Debug, Default)]
+pub struct Buckets(std::sync::Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>);
+
+impl Buckets {
+    /// Takes a token from `key`'s bucket; false when it is empty (the request is throttled).
+    pub fn take(&self, key: String, limit: RateLimit) -> bool {
+        let now = std::time::Instant::now();
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (tokens, last) = map.entry(key).or_insert((limit.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * limit.per_second).min(limit.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -182,6 +222,15 @@ mod tests {
         assert!(!only_s3.hits(1, "ec2") && only_s3.hits(1, "s3"));
         let kinds: std::collections::BTreeSet<_> = (0..5).filter_map(|i| plan.kind(i)).collect();
         assert_eq!(kinds.len(), Fault::ALL.len(), "five faults are one of each kind");
+    }
+
+    #[test]
+    fn a_rate_limit_lets_the_burst_through_then_throttles_per_key() {
+        let buckets = Buckets::default();
+        let limit = RateLimit { per_second: 0.001, burst: 3.0 };
+        let passed = (0..10).filter(|_| buckets.take("a ec2".into(), limit)).count();
+        assert_eq!(passed, 3);
+        assert!(buckets.take("b ec2".into(), limit), "another key has its own bucket");
     }
 
     #[test]

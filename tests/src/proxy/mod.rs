@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-pub use faults::{Fault, FaultPlan};
+pub use faults::{Fault, FaultPlan, RateLimit};
 use http::{Message, read_message};
 use recording::{Principals, Recorder, Tape};
 use tokio::io::{AsyncWriteExt, BufReader};
@@ -75,6 +75,8 @@ struct State {
     faulted: AtomicU64,
     /// Faults in a row per request key (see [`FaultPlan::in_a_row`]).
     streaks: Mutex<HashMap<String, u32>>,
+    /// Request rates per signer, region and service (see [`FaultPlan::rate_limit`]).
+    buckets: faults::Buckets,
     report: Mutex<ProxyReport>,
 }
 
@@ -114,6 +116,7 @@ impl FaultProxy {
             requests: AtomicU64::new(0),
             faulted: AtomicU64::new(0),
             streaks: Mutex::default(),
+            buckets: faults::Buckets::default(),
             report: Mutex::default(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -185,6 +188,12 @@ async fn serve(conn: TcpStream, state: Arc<State>) {
         let plan = state.faults.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let mut fault =
             if plan.hits(n, &service) { plan.kind(state.faulted.fetch_add(1, Ordering::Relaxed)) } else { None };
+        if let Some(limit) = plan.rate_limit {
+            let key = format!("{} {}/{service}", state.principals.of(&request), faults::region_of(&request));
+            if !state.buckets.take(key, limit) {
+                fault = Some(Fault::Throttle);
+            }
+        }
         if plan.in_a_row > 0 {
             let key = recording::key(&state.principals, &request);
             let mut streaks = state.streaks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -18,7 +18,7 @@ use super::http::Message;
 pub struct Principals(Mutex<HashMap<String, String>>);
 
 impl Principals {
-    fn of(&self, request: &Message) -> String {
+    pub fn of(&self, request: &Message) -> String {
         let key = access_key_of(request);
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).cloned().unwrap_or(key)
     }
