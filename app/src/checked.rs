@@ -38,11 +38,17 @@ impl CheckedPlan {
         let operations = playbook.map(|p| p.operations()).unwrap_or_default();
         let mut warnings =
             guard::check(&response, identified, &operations).map_err(|reasons| GuardRefusal { reasons })?;
+        // Content, not labels: a server built from the same playbooks (a Git checkout) as the
+        // client's built-in copy cites the same digest under another version label.
+        let differs = |cited: &cloudops_domain::PlaybookRef| match (&cited.digest, playbook) {
+            (Some(digest), Some(ours)) => *digest != ours.digest(),
+            _ => cited.version != catalog.version,
+        };
         if let Some(cited) = &response.playbook
-            && cited.version != catalog.version
+            && differs(cited)
         {
             warnings.push(format!(
-                "the server planned with playbook {} version {}; this client has version {} (its operations were enforced)",
+                "the server planned with playbook {} version {}, whose content differs from this client's (version {}); the client's operations were enforced",
                 cited.id, cited.version, catalog.version
             ));
         }

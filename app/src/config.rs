@@ -80,12 +80,21 @@ impl std::str::FromStr for KeyStorage {
 }
 
 /// The local store.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreSection {
     pub key_storage: KeyStorage,
     /// A Qdrant server for the estate instead of the embedded store (scale-out option).
     pub qdrant_url: Option<String>,
+    /// How long a process waits for another one to release the store before it gives up
+    /// with a line naming that process (one process at a time opens the store).
+    pub lock_wait_secs: u64,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self { key_storage: KeyStorage::default(), qdrant_url: None, lock_wait_secs: 10 }
+    }
 }
 
 /// Backups of the local store: daily local snapshots, pushed to `s3_bucket` when set.

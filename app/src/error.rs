@@ -17,8 +17,8 @@ pub enum AppError {
     StatusCorrupt { path: PathBuf, detail: String },
     #[error("the backup cannot be used: {0}")]
     BackupInvalid(String),
-    #[error("{0}")]
-    PlanFile(String),
+    #[error(transparent)]
+    PlanFile(#[from] crate::plan_file::PlanFileError),
     #[error(transparent)]
     Port(#[from] cloudops_ports::PortError),
 }

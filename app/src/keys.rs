@@ -83,8 +83,16 @@ async fn saved_keys(secrets: &dyn SecretStore) -> Result<Option<Vec<DataKey>>, A
 /// The key ring of the store. When the keychain has none: a new key if the store holds no
 /// data yet (`store_has_data` false), else an error — a new key could not read the old data.
 pub async fn load_or_create(secrets: &dyn SecretStore, store_has_data: bool) -> Result<KeyRing, AppError> {
+    Ok(load_or_create_noting(secrets, store_has_data).await?.0)
+}
+
+/// [`load_or_create`], also saying whether the key was created just now.
+pub async fn load_or_create_noting(
+    secrets: &dyn SecretStore,
+    store_has_data: bool,
+) -> Result<(KeyRing, bool), AppError> {
     if let Some(keys) = saved_keys(secrets).await? {
-        return Ok(ring_of(keys));
+        return Ok((ring_of(keys), false));
     }
     if store_has_data {
         return Err(AppError::Port(PortError::NotFound(format!(
@@ -94,7 +102,7 @@ pub async fn load_or_create(secrets: &dyn SecretStore, store_has_data: bool) -> 
     }
     let key = DataKey::generate(KEY_ID, 1);
     secrets.set(KEYS_SECRET, &encode(&[&key])).await?;
-    Ok(KeyRing::new(key, Vec::new()))
+    Ok((KeyRing::new(key, Vec::new()), true))
 }
 
 /// The key ring, which must exist (restoring a backup needs the key that sealed it).

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod backup;
 pub mod checked;
+pub mod client;
 pub mod config;
 pub mod counters;
 pub mod doctor;
@@ -20,6 +21,7 @@ pub mod schedule;
 pub mod status;
 pub mod sync;
 
+pub use client::{Client, ClientError, ClientParts};
 pub use config::Config;
 pub use error::AppError;
 pub use paths::AppPaths;

@@ -114,24 +114,41 @@ fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
 
 /// The verbs the prompt's words name, in table order, without repeats.
 pub fn verb_hints(prompt: &str) -> Vec<Verb> {
-    let mut text = prompt.to_lowercase();
     let mut verbs = Vec::new();
+    for (_, verb) in verb_matches(prompt) {
+        if !verbs.contains(&verb) {
+            verbs.push(verb);
+        }
+    }
+    verbs
+}
+
+/// The phrases of `prompt` that name a verb ("shut down", "stop"), in the order they appear:
+/// what a follow-up without a verb ("now the staging one") takes from the turn before.
+pub fn verb_phrases(prompt: &str) -> Vec<&'static str> {
+    let mut found = verb_matches(prompt);
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(at, _)| at.1).collect()
+}
+
+/// Every (position, phrase) and verb found, in table order; a longer phrase consumes its words
+/// so shorter entries do not match inside it.
+fn verb_matches(prompt: &str) -> Vec<((usize, &'static str), Verb)> {
+    let mut text = prompt.to_lowercase();
+    let mut found = Vec::new();
     for (phrase, verb) in VERB_WORDS {
         let mut from = 0;
-        while let Some(found) = text[from..].find(phrase) {
-            let start = from + found;
+        while let Some(at) = text[from..].find(phrase) {
+            let start = from + at;
             let end = start + phrase.len();
             if is_word_boundary(&text, start, end) {
-                if !verbs.contains(verb) {
-                    verbs.push(*verb);
-                }
-                // Consume the phrase so shorter entries do not match inside it.
+                found.push(((start, *phrase), *verb));
                 text.replace_range(start..end, &" ".repeat(phrase.len()));
             }
             from = end;
         }
     }
-    verbs
+    found
 }
 
 /// Decides among `scored` (any order). Reads and describes count as one family.

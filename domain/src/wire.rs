@@ -135,12 +135,16 @@ pub struct PlanRequest {
     pub user_context: UserContext,
 }
 
-/// Which playbook produced the plan, at which version (the playbook repo's commit id).
+/// Which playbook produced the plan, at which version (the playbook repo's commit id), and
+/// the digest of its content (`Playbook::digest`): a client compares content, not labels —
+/// the same playbook is the same whether it came from a Git checkout or was compiled in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlaybookRef {
     pub id: String,
     pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// The server needs more before it can plan: what is missing, and the choices when the

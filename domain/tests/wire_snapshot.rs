@@ -76,6 +76,7 @@ fn response() -> PlanResponse {
         playbook: Some(PlaybookRef {
             id: "rds-stop-instance".into(),
             version: "0123456789abcdef0123456789abcdef01234567".into(),
+            digest: Some("5f1c0ffee5f1c0ffee5f1c0ffee5f1c0ffee5f1c0ffee5f1c0ffee5f1c0ffee0".into()),
         }),
         clarification: None,
         blocked: Vec::new(),

@@ -16,12 +16,37 @@ pub struct ChatMessage {
     pub text: String,
 }
 
+/// One conversation of the history, as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub messages: usize,
+    pub last_at: DateTime<Utc>,
+}
+
 /// Chat history on the client.
 ///
 /// Contract: `recent` returns at most `limit` messages of that conversation only, oldest
+/// first; `conversations` lists every conversation with a message, the most recently active
 /// first; message text is encrypted at rest.
 #[async_trait]
 pub trait ChatStore: Send + Sync {
     async fn append(&self, message: ChatMessage) -> PortResult<()>;
     async fn recent(&self, conversation: &ConversationId, limit: usize) -> PortResult<Vec<ChatMessage>>;
+    async fn conversations(&self) -> PortResult<Vec<ConversationSummary>>;
+}
+
+/// Groups `(conversation, at)` pairs into summaries, most recently active first (shared by
+/// the adapters, which read those two fields in the clear).
+pub fn summarize(items: impl IntoIterator<Item = (ConversationId, DateTime<Utc>)>) -> Vec<ConversationSummary> {
+    let mut by_id: std::collections::BTreeMap<ConversationId, (usize, DateTime<Utc>)> = Default::default();
+    for (id, at) in items {
+        let entry = by_id.entry(id).or_insert((0, at));
+        entry.0 += 1;
+        entry.1 = entry.1.max(at);
+    }
+    let mut out: Vec<ConversationSummary> =
+        by_id.into_iter().map(|(id, (messages, last_at))| ConversationSummary { id, messages, last_at }).collect();
+    out.sort_by(|a, b| b.last_at.cmp(&a.last_at).then_with(|| a.id.cmp(&b.id)));
+    out
 }

@@ -25,7 +25,7 @@ mod secrets;
 pub use accounts::{AccountDirectory, CallerIdentity, ORGANIZATION_ACCOUNT_ACCESS_ROLE, Profile};
 pub use audit::{AuditEntry, AuditEvent, AuditLog, AuditVerification};
 pub use backup::BackupTarget;
-pub use chat::{ChatMessage, ChatStore, ConversationId};
+pub use chat::{ChatMessage, ChatStore, ConversationId, ConversationSummary, summarize};
 pub use classifier::{Classification, IntentClassifier};
 pub use clock::{Clock, SystemClock};
 pub use counters::CounterStore;

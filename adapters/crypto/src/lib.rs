@@ -68,6 +68,16 @@ impl DataKey {
         Ok(Self { id: id.to_owned(), version, key: Zeroizing::new(array) })
     }
 
+    /// A short public name of this key (16 hex digits of a domain-separated SHA-256 of it):
+    /// tells "sealed by another key" from "tampered" without revealing anything usable.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(b"cloudops key fingerprint\0");
+        h.update(self.key.as_slice());
+        hex::encode(&h.finalize()[..8])
+    }
+
     /// The key bytes, to store in the OS keychain.
     pub fn bytes(&self) -> &[u8; 32] {
         &self.key
@@ -133,6 +143,11 @@ impl KeyRing {
         key.cipher()
             .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: record_id.as_bytes() })
             .map_err(|_| CryptoError::Tampered { record: record_id.to_owned() })
+    }
+
+    /// Whether a key of this ring has `fingerprint` ([`DataKey::fingerprint`]).
+    pub fn holds(&self, fingerprint: &str) -> bool {
+        std::iter::once(&self.current).chain(&self.previous).any(|k| k.fingerprint() == fingerprint)
     }
 
     /// Whether `sealed` needs re-sealing with the current key (after a rotation).

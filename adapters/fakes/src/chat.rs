@@ -26,4 +26,9 @@ impl ChatStore for MemoryChatStore {
         let skip = mine.len().saturating_sub(limit);
         Ok(mine.split_off(skip))
     }
+    async fn conversations(&self) -> PortResult<Vec<cloudops_ports::ConversationSummary>> {
+        let messages =
+            self.messages.lock().map_err(|_| PortError::Other("the in-memory chat store was poisoned".into()))?;
+        Ok(cloudops_ports::summarize(messages.iter().map(|m| (m.conversation.clone(), m.at))))
+    }
 }

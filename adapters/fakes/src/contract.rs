@@ -148,4 +148,15 @@ pub async fn chat_store_contract(store: &dyn ChatStore) {
     assert!(recent.iter().all(|m| m.conversation == a), "only that conversation");
     assert_eq!(store.recent(&b, 100).await.unwrap().len(), 5);
     assert!(store.recent(&ConversationId("none".into()), 5).await.unwrap().is_empty());
+    let later = ChatMessage {
+        conversation: a.clone(),
+        at: start + Duration::minutes(5),
+        role: ChatRole::User,
+        text: "late".into(),
+    };
+    store.append(later).await.unwrap();
+    let listed = store.conversations().await.unwrap();
+    let ids: Vec<_> = listed.iter().map(|c| (c.id.0.as_str(), c.messages)).collect();
+    assert_eq!(ids, [("conv-a", 6), ("conv-b", 5)], "every conversation, most recently active first");
+    assert_eq!(listed[0].last_at, start + Duration::minutes(5));
 }

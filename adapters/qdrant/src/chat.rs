@@ -138,4 +138,20 @@ impl ChatStore for EdgeChatStore {
             })
             .await
     }
+
+    async fn conversations(&self) -> PortResult<Vec<cloudops_ports::ConversationSummary>> {
+        // The conversation id and time are plain payload: listing opens no sealed text.
+        self.shard
+            .blocking(move |shard| {
+                let records = shard.scroll_all(None, true, false)?;
+                let items = records.iter().filter_map(|r| {
+                    let p = &r.payload.as_ref()?.0;
+                    let id = p.get(CONVERSATION)?.as_str()?.to_owned();
+                    let at = DateTime::<Utc>::from_timestamp_millis(p.get(AT_MS)?.as_i64()?)?;
+                    Some((ConversationId(id), at))
+                });
+                Ok(cloudops_ports::summarize(items))
+            })
+            .await
+    }
 }

@@ -29,7 +29,7 @@ pub use filter::estate_filter_json;
 pub use playbooks::EdgePlaybookStore;
 pub use remote::RemoteEstateStore;
 pub use sealed::SharedKeyRing;
-pub use shard::LOCK_FILE;
+pub use shard::{LOCK_FILE, holder_of};
 
 /// Dimensions of the estate vectors (all-MiniLM-L6-v2).
 pub const ESTATE_DIMENSIONS: usize = 384;

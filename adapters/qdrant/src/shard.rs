@@ -71,12 +71,42 @@ pub(crate) struct Shard {
 /// The lock file of a shard directory (also skipped by backups).
 pub const LOCK_FILE: &str = "cloudops.lock";
 
+/// The start of the `detail` of the error a locked store gives (see [`holder_of`]).
+pub const IN_USE: &str = "it is in use by ";
+
 fn in_use(path: &Path) -> PortError {
+    // The holder wrote who it is into the lock file (advisory locks do not stop reading).
+    let holder = std::fs::read_to_string(path.join(LOCK_FILE))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "another cloudops process".into());
     PortError::Unavailable {
         what: format!("the local store at {}", path.display()),
-        detail: "it is locked".into(),
-        hint: "another cloudops process has the store open; close it (desktop app, running sync) and retry".into(),
+        detail: format!("{IN_USE}{holder}"),
+        hint: "one process at a time opens the store: wait for that one to finish, or close it (the desktop app \
+               has Sync now), then retry"
+            .into(),
     }
+}
+
+/// Who holds the store, when `error` is the one a locked store gives.
+pub fn holder_of(error: &PortError) -> Option<&str> {
+    match error {
+        PortError::Unavailable { detail, .. } => detail.strip_prefix(IN_USE),
+        _ => None,
+    }
+}
+
+/// `cloudops sync (pid 4242) since 2026-12-06 21:50:00Z`: what a lock file says about its holder.
+fn holder_line() -> String {
+    let program = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "cloudops".into());
+    let command: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).take(1).collect();
+    let what = if command.is_empty() { program } else { format!("{program} {}", command.join(" ")) };
+    format!("{what} (pid {}) since {}", std::process::id(), chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ"))
 }
 
 impl Shard {
@@ -96,6 +126,11 @@ impl Shard {
             .open(path.join(LOCK_FILE))
             .map_err(|e| open_error(&path, &e))?;
         lock.try_lock().map_err(|_| in_use(&path))?;
+        {
+            use std::io::Write as _;
+            // Best effort: the lock is what excludes; the line only names us to the next one.
+            let _ = lock.set_len(0).and_then(|()| (&lock).write_all(holder_line().as_bytes()));
+        }
         // qdrant-edge 0.7.2 never replays or truncates its WAL, but numbers every operation
         // from it (a point ignores updates older than its version), so the WAL must stay. It
         // grows with every write until the engine is upgraded (0.9 acknowledges on flush);

@@ -122,6 +122,20 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// An interactive session: type requests one after another; follow-ups resolve against
+    /// the conversation ("stop it", "now the staging one"), plans render as in `ask` and are
+    /// approved in place. The conversation is kept encrypted in the local store (continue it
+    /// with --conversation). `/list` shows the conversations, `/quit` (or Ctrl-D) ends.
+    Chat {
+        /// The conversation to continue or start [default: a new one].
+        #[arg(long, value_name = "NAME")]
+        conversation: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Make EC2 calls with DryRun=true (nothing changes).
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The audit log: every request, plan, approval, refusal and executed call, oldest first.
     History {
         /// Show only the last N entries.

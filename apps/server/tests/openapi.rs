@@ -82,7 +82,7 @@ fn the_document_matches_the_wire_types() {
         script: script.clone(),
         risk_assessment: risk,
         approval_required: true,
-        playbook: Some(PlaybookRef { id: "rds-stop-instance".into(), version: "abc".into() }),
+        playbook: Some(PlaybookRef { id: "rds-stop-instance".into(), version: "abc".into(), digest: Some("d".into()) }),
         clarification: Some(Clarification {
             question: "q".into(),
             missing: vec!["m".into()],

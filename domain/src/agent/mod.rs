@@ -106,7 +106,8 @@ fn render_steps(
 
 /// Plans `playbook` (at repository `version`) for `request`. `now` fills `{{ now }}`.
 pub fn instantiate(playbook: &Playbook, version: &str, request: &PlanRequest, now: DateTime<Utc>) -> PlanResponse {
-    let reference = PlaybookRef { id: playbook.id.clone(), version: version.to_owned() };
+    let reference =
+        PlaybookRef { id: playbook.id.clone(), version: version.to_owned(), digest: Some(playbook.digest()) };
     let kinds: Vec<&str> = playbook.targets.kinds.iter().map(|k| k.label()).collect();
     let selection = match select(playbook, &request.identified_resources) {
         Ok(s) => s,

@@ -204,6 +204,15 @@ pub struct RiskFactors {
 }
 
 impl Playbook {
+    /// SHA-256 (hex) of the playbook as parsed: equal for equal content wherever it was loaded
+    /// from (a Git checkout, the built-in copy), whatever the files' comments or layout.
+    pub fn digest(&self) -> String {
+        use sha2::Digest as _;
+        // Only ordered collections: the serialisation is deterministic.
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(bytes))
+    }
+
     pub fn summary(&self, version: &str) -> PlaybookSummary {
         PlaybookSummary {
             id: self.id.clone(),

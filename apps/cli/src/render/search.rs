@@ -1,16 +1,10 @@
-//! `cloudops search`: the lookup use case on the local store, as a table or JSON.
+//! `search`: what was understood, the verdict, a table; and the `--json` shape.
 
 use std::fmt::Write as _;
 
-use anyhow::bail;
-use cloudops_app::lookup::{Lookup, LookupResult};
-use cloudops_app::{AppPaths, keys};
+use cloudops_app::lookup::LookupResult;
 use cloudops_domain::lookup::Verdict;
-use cloudops_embeddings::MiniLmEmbedder;
-use cloudops_ports::{Embedder, SecretStore};
 use serde::Serialize;
-
-use crate::stores;
 
 /// The `--json` output (a public interface: keep the field names).
 #[derive(Debug, Serialize)]
@@ -65,53 +59,8 @@ impl From<&LookupResult> for SearchOutput {
     }
 }
 
-/// The local store opened for lookups: the shards, the in-memory name index and (when its
-/// files are installed) the embedder.
-pub struct Opened {
-    pub stores: stores::Stores,
-    pub lookup: Lookup,
-    embedder: Option<MiniLmEmbedder>,
-}
-
-/// Opens the store and indexes it (an empty store is an error that says to sync).
-pub async fn open(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<Opened> {
-    if !stores::store_has_data(paths) {
-        bail!("the local store at {} is empty: run `cloudops sync` first", paths.store_dir().display());
-    }
-    let ring = keys::load(secrets).await?;
-    let stores = stores::open_with(paths, std::sync::Arc::new(std::sync::RwLock::new(ring)))?;
-    let embedder = match MiniLmEmbedder::discover() {
-        Ok(e) => Some(e),
-        Err(e) => {
-            eprintln!("warning: matching by names and filters only ({e})");
-            None
-        }
-    };
-    let lookup = Lookup::open(&stores.estate).await?;
-    Ok(Opened { stores, lookup, embedder })
-}
-
-impl Opened {
-    pub async fn search(&self, text: &str, limit: usize) -> anyhow::Result<LookupResult> {
-        let embedder = self.embedder.as_ref().map(|e| e as &dyn Embedder);
-        Ok(self.lookup.search(&self.stores.estate, embedder, text, limit).await?)
-    }
-}
-
-pub async fn run(
-    paths: &AppPaths,
-    secrets: &dyn SecretStore,
-    text: &str,
-    limit: usize,
-) -> anyhow::Result<LookupResult> {
-    if text.trim().is_empty() {
-        bail!("nothing to search for: give a name, id, ARN or description, e.g. `cloudops search pg-main`");
-    }
-    open(paths, secrets).await?.search(text, limit).await
-}
-
 /// The human form: what was understood, the verdict, a table.
-pub fn render(result: &LookupResult) -> String {
+pub fn result(result: &LookupResult) -> String {
     let mut out = String::new();
     let f = &result.parsed.filters;
     let mut understood: Vec<String> = Vec::new();

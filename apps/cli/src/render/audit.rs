@@ -1,29 +1,8 @@
-//! `cloudops history` and `cloudops audit verify`: reading the audit log.
+//! `history` and `audit verify`.
 
 use std::fmt::Write as _;
 
-use cloudops_app::AppPaths;
-use cloudops_audit::FileAuditLog;
-use cloudops_ports::{AuditEntry, AuditEvent, AuditLog, AuditVerification, SecretStore};
-
-use crate::ask_cmd::audit_log;
-
-pub async fn history(paths: &AppPaths, secrets: &dyn SecretStore, limit: usize) -> anyhow::Result<Vec<AuditEntry>> {
-    // Nothing was ever audited: no key is needed (nor created) to say so.
-    if !FileAuditLog::exists_in(&paths.data_dir) {
-        return Ok(Vec::new());
-    }
-    let entries = audit_log(paths, secrets).await?.entries().await?;
-    let skip = entries.len().saturating_sub(limit);
-    Ok(entries.into_iter().skip(skip).collect())
-}
-
-pub async fn verify(paths: &AppPaths, secrets: &dyn SecretStore) -> anyhow::Result<AuditVerification> {
-    if !FileAuditLog::exists_in(&paths.data_dir) {
-        return Ok(AuditVerification { entries: 0, first_broken: None, problem: None });
-    }
-    Ok(audit_log(paths, secrets).await?.verify().await?)
-}
+use cloudops_ports::{AuditEntry, AuditEvent, AuditVerification};
 
 fn summary(event: &AuditEvent) -> String {
     match event {
@@ -55,7 +34,7 @@ fn summary(event: &AuditEvent) -> String {
     }
 }
 
-pub fn render_history(entries: &[AuditEntry]) -> String {
+pub fn history(entries: &[AuditEntry]) -> String {
     let mut out = String::new();
     if entries.is_empty() {
         out.push_str("the audit log is empty: nothing was planned or run yet\n");
@@ -66,7 +45,7 @@ pub fn render_history(entries: &[AuditEntry]) -> String {
     out
 }
 
-pub fn render_verification(v: &AuditVerification) -> String {
+pub fn verification(v: &AuditVerification) -> String {
     match (v.first_broken, &v.problem) {
         (None, _) => format!("audit log intact: {} entries, hash chain verified\n", v.entries),
         (Some(n), problem) => format!(

@@ -1,0 +1,289 @@
+//! Planning and reviewing: a prompt becomes a [`Planned`] answer (what was sent, what came
+//! back), and a [`Review`] of it: audited, checked by the plan guard, with its [`Verdict`].
+
+use cloudops_domain::approval::{Approval, needs_approval, plan_digest};
+use cloudops_domain::{IdentifiedResource, PlanRequest, PlanResponse, PlanStep, RiskLevel};
+use cloudops_ports::{AuditEvent, ConversationId};
+use serde::Serialize;
+
+use super::{Client, ClientError};
+use crate::checked::CheckedPlan;
+use crate::execute::{ExecutionReport, ExecutionStatus};
+use crate::plan_file::SavedPlan;
+use crate::request;
+
+/// How many lookup candidates a filter-only request may bring.
+const LOOKUP_LIMIT: usize = request::MAX_FILTER_MATCHES;
+
+/// The planner's answer to a prompt. Serialised as `cloudops plan --json` prints it (a public
+/// interface): the response's fields, `identified_resources` and `planner`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    #[serde(skip)]
+    pub prompt: String,
+    #[serde(flatten)]
+    pub response: PlanResponse,
+    /// What was sent as identified resources (all the planner learnt about the estate).
+    pub identified_resources: Vec<IdentifiedResource>,
+    /// `local` or the server URL.
+    pub planner: String,
+    /// The exact request that went to the planner (none for a plan read from a file).
+    #[serde(skip)]
+    pub sent: Option<PlanRequest>,
+    /// How a follow-up ("stop it") was resolved against the conversation.
+    #[serde(skip)]
+    pub follow_up: Option<super::FollowUp>,
+}
+
+impl From<SavedPlan> for Planned {
+    fn from(saved: SavedPlan) -> Self {
+        Self {
+            prompt: saved.prompt,
+            response: saved.response,
+            identified_resources: saved.identified_resources,
+            planner: saved.planner,
+            sent: None,
+            follow_up: None,
+        }
+    }
+}
+
+/// What the client makes of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The planner asks (which resource, a missing value): answer with a new prompt.
+    Question,
+    /// The planner refused (IAM deny, failed precondition).
+    Blocked,
+    /// The client's plan guard refused it; the reasons. Audited.
+    Refused(Vec<String>),
+    /// It passed, but changes nothing.
+    NothingToRun,
+    /// It may run: with an approval when `needs_approval` (a dry run needs none).
+    Ready { needs_approval: bool, risk: RiskLevel },
+}
+
+/// A plan as the user reviews it: the explanation, every exact call, the risk, warnings,
+/// what was sent, and what happens next.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub planned: Planned,
+    /// What an approval is bound to.
+    pub digest: String,
+    pub verdict: Verdict,
+    /// The guard's warnings and the planner's, each once.
+    pub warnings: Vec<String>,
+    pub(super) checked: Option<CheckedPlan>,
+}
+
+impl Review {
+    pub fn response(&self) -> &PlanResponse {
+        &self.planned.response
+    }
+
+    /// The calls that will run, in the plan's order (each with its exact AWS CLI line).
+    pub fn steps(&self) -> &[PlanStep] {
+        &self.planned.response.script.steps
+    }
+
+    /// The record of this plan as `ask --json` prints it, before anything ran.
+    pub fn record(&self) -> RunRecord {
+        let outcome = match &self.verdict {
+            Verdict::Question => Outcome::Question,
+            Verdict::Blocked => Outcome::Blocked,
+            Verdict::Refused(_) => Outcome::Refused,
+            Verdict::NothingToRun | Verdict::Ready { .. } => Outcome::NothingToRun,
+        };
+        RunRecord {
+            outcome,
+            prompt: self.planned.prompt.clone(),
+            planner: self.planned.planner.clone(),
+            digest: self.digest.clone(),
+            plan: self.planned.response.clone(),
+            identified_resources: self.planned.identified_resources.clone(),
+            warnings: self.warnings.clone(),
+            refusal: match &self.verdict {
+                Verdict::Refused(reasons) => reasons.clone(),
+                _ => Vec::new(),
+            },
+            approval: None,
+            execution: None,
+            resources_after: Vec::new(),
+        }
+    }
+}
+
+/// How it ended, for scripts: `--json`'s `outcome` and the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The planner asks a question (e.g. which of two resources): nothing ran.
+    Question,
+    /// The planner refused (IAM deny, failed precondition): nothing ran.
+    Blocked,
+    /// The client's plan guard or approval check refused the plan: nothing ran.
+    Refused,
+    /// The user answered no.
+    Declined,
+    NothingToRun,
+    DryRun,
+    Succeeded,
+    Failed,
+    RolledBack,
+    RollbackFailed,
+    Cancelled,
+}
+
+impl Outcome {
+    /// 0 for success (and a completed dry run), 2 when nothing ran by decision, 1 on failure.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Succeeded | Self::DryRun | Self::NothingToRun => 0,
+            Self::Question | Self::Blocked | Self::Refused | Self::Declined => 2,
+            Self::Failed | Self::RolledBack | Self::RollbackFailed | Self::Cancelled => 1,
+        }
+    }
+
+    /// The outcome of a finished execution.
+    pub fn of(report: &ExecutionReport) -> Self {
+        match report.status {
+            _ if report.dry_run && report.status == ExecutionStatus::Succeeded => Self::DryRun,
+            ExecutionStatus::Succeeded => Self::Succeeded,
+            ExecutionStatus::Failed => Self::Failed,
+            ExecutionStatus::RolledBack => Self::RolledBack,
+            ExecutionStatus::RollbackFailed => Self::RollbackFailed,
+            ExecutionStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// A resource's state after the execution, from the re-sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceAfter {
+    pub arn: String,
+    pub state: Option<String>,
+}
+
+/// Everything about one plan from request to result: `ask --json` and `exec --json` (a public
+/// interface: keep the field names).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub outcome: Outcome,
+    pub prompt: String,
+    pub planner: String,
+    pub digest: String,
+    pub plan: PlanResponse,
+    pub identified_resources: Vec<IdentifiedResource>,
+    pub warnings: Vec<String>,
+    /// Why the client refused, when it did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusal: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ExecutionReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources_after: Vec<ResourceAfter>,
+}
+
+impl RunRecord {
+    /// Marks the record refused for `reason` (nothing ran).
+    pub fn refused(&mut self, reason: String) {
+        self.outcome = Outcome::Refused;
+        self.refusal = vec![reason];
+    }
+}
+
+impl Client {
+    /// Plans `prompt` in `conversation`: looks its resources up on this machine (a follow-up
+    /// like "stop it" or "now the staging one" resolves against the conversation), sends only
+    /// those facts and the conversation's recent, redacted turns to the planner, and records
+    /// the prompt and the answer in the conversation.
+    pub async fn plan(&self, prompt: &str, conversation: &ConversationId) -> Result<Planned, ClientError> {
+        if prompt.trim().is_empty() {
+            return Err(ClientError::EmptyPrompt);
+        }
+        let open = self.opened_with_data().await?;
+        let resolved = self.resolve(&open, prompt, conversation, LOOKUP_LIMIT).await?;
+        let lookup = &resolved.lookup;
+        let identified = request::identified(lookup);
+        let now = self.parts().clock.now();
+        let turns = request::recent_turns(open.chat.as_ref(), conversation, &open.lookup(), &identified, now).await?;
+        let default_region = self.config().aws.regions.first().cloned();
+        let sent = request::build(&resolved.prompt, lookup, default_region, turns);
+        let response = self.parts().planner.plan(&sent).await?;
+        request::record_turns(open.chat.as_ref(), conversation, prompt, &response, now).await?;
+        Ok(Planned {
+            prompt: prompt.to_owned(),
+            response,
+            identified_resources: sent.identified_resources.clone(),
+            planner: self.planner_name().to_owned(),
+            sent: Some(sent),
+            follow_up: resolved.follow_up,
+        })
+    }
+
+    /// Audits the request and the plan, runs the client's plan guard and says what may happen
+    /// next. A refusal by the guard is audited too.
+    pub async fn review(&self, planned: Planned) -> Result<Review, ClientError> {
+        let ring = self.ring().await?;
+        let audit = self.audit(ring);
+        let now = || self.parts().clock.now();
+        let response = &planned.response;
+        let digest = plan_digest(response);
+        let request = AuditEvent::Request {
+            prompt: planned.prompt.clone(),
+            identified: planned.identified_resources.iter().map(|r| r.arn.to_string()).collect(),
+            planner: planned.planner.clone(),
+        };
+        audit.append(now(), request).await?;
+        audit.append(now(), plan_event(response, &digest)).await?;
+        let mut review = Review {
+            warnings: response.warnings.clone(),
+            digest,
+            verdict: Verdict::NothingToRun,
+            checked: None,
+            planned,
+        };
+        if review.planned.response.clarification.is_some() {
+            review.verdict = Verdict::Question;
+            return Ok(review);
+        }
+        if !review.planned.response.blocked.is_empty() {
+            review.verdict = Verdict::Blocked;
+            return Ok(review);
+        }
+        let catalog = self.parts().playbooks.load().map_err(ClientError::Playbooks)?;
+        match CheckedPlan::check(review.planned.response.clone(), &review.planned.identified_resources, &catalog) {
+            Err(refusal) => {
+                let event = AuditEvent::Refusal { digest: Some(review.digest.clone()), reason: refusal.to_string() };
+                audit.append(now(), event).await?;
+                review.verdict = Verdict::Refused(refusal.reasons.iter().map(ToString::to_string).collect());
+            }
+            Ok(checked) => {
+                review.warnings = checked.warnings();
+                review.warnings.dedup();
+                if checked.is_runnable() {
+                    let response = checked.response();
+                    review.verdict = Verdict::Ready {
+                        needs_approval: needs_approval(response),
+                        risk: response.risk_assessment.level,
+                    };
+                }
+                review.checked = Some(checked);
+            }
+        }
+        Ok(review)
+    }
+}
+
+fn plan_event(response: &PlanResponse, digest: &str) -> AuditEvent {
+    AuditEvent::Plan {
+        playbook: response.playbook.as_ref().map(|p| p.id.clone()),
+        version: response.playbook.as_ref().map(|p| p.version.clone()),
+        digest: digest.to_owned(),
+        risk: format!("{:?}", response.risk_assessment.level).to_lowercase(),
+        calls: response.script.steps.iter().map(|s| s.call.clone()).collect(),
+        rollback: response.rollback.iter().flat_map(|r| &r.steps).map(|s| s.call.clone()).collect(),
+    }
+}

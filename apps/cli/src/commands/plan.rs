@@ -1,0 +1,18 @@
+//! `cloudops plan`: the prompt's resources looked up here, only their facts sent to the
+//! planner, the plan printed (and saved with --out). Nothing runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cloudops_app::Client;
+
+use crate::{render, terminal};
+
+pub async fn run(client: &Client, text: &[String], out: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+    let planned = client.plan(&text.join(" "), &terminal::conversation()).await?;
+    if let Some(path) = out {
+        client.save_plan(&planned, &path).await?;
+        eprintln!("plan saved to {} (run it with `cloudops exec {}` within an hour)", path.display(), path.display());
+    }
+    render::emit(json, &planned, render::plan::response(&planned.response))
+}

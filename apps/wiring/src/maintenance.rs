@@ -1,0 +1,130 @@
+//! The store operations that act on the adapters' files directly, with no client holding the
+//! store: restoring a backup over the store directory and rotating the data key (re-sealing
+//! every record of both shards and the audit log).
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use cloudops_app::{AppError, ClientError, backup, keys};
+use cloudops_audit::FileAuditLog;
+use cloudops_crypto::SharedKeyRing;
+use cloudops_ports::PortError;
+use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeChatStore, EdgeEstateStore};
+use serde::Serialize;
+
+use crate::{Options, paths, s3_target, secrets};
+
+fn read(ring: &SharedKeyRing) -> Result<std::sync::RwLockReadGuard<'_, cloudops_crypto::KeyRing>, ClientError> {
+    ring.read().map_err(|_| ClientError::Internal("the key ring lock was poisoned".into()))
+}
+
+fn open_both(dir: &std::path::Path, ring: &SharedKeyRing) -> Result<(EdgeEstateStore, EdgeChatStore), ClientError> {
+    std::fs::create_dir_all(dir).map_err(|source| AppError::Io { path: dir.to_owned(), source })?;
+    let estate = EdgeEstateStore::open(dir, ESTATE_DIMENSIONS, ring.clone()).map_err(busy(dir))?;
+    let chat = EdgeChatStore::open(dir, ring.clone()).map_err(busy(dir))?;
+    Ok((estate, chat))
+}
+
+fn busy(dir: &std::path::Path) -> impl Fn(PortError) -> ClientError + '_ {
+    move |e| match cloudops_qdrant::holder_of(&e) {
+        Some(holder) => ClientError::StoreBusy { dir: dir.to_owned(), holder: holder.to_owned() },
+        None => e.into(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RestoreReport {
+    pub restored_from: String,
+    pub files: usize,
+}
+
+/// Restores `file`, else the S3 backup `from_s3` (a name or `latest`), else the newest local
+/// backup, over the store directory. Refused while another process has the store open.
+pub async fn restore(
+    options: &Options,
+    file: Option<PathBuf>,
+    from_s3: Option<String>,
+) -> Result<RestoreReport, ClientError> {
+    let paths = paths(options)?;
+    let config = cloudops_app::Config::load(&paths.config_file)?;
+    let ring: SharedKeyRing = Arc::new(RwLock::new(keys::load(secrets(options)?.as_ref()).await?));
+    let io = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| ClientError::from(AppError::Io { path, source })
+    };
+    let (source, bytes) = match (file, from_s3) {
+        (Some(file), _) => {
+            let bytes = std::fs::read(&file).map_err(io(&file))?;
+            (file.display().to_string(), bytes)
+        }
+        (None, Some(name)) => {
+            let Some(target) = s3_target(&config).await else {
+                return Err(ClientError::App(AppError::BackupInvalid(format!(
+                    "--from-s3 needs [backup] s3_bucket in the config file {}",
+                    paths.config_file.display()
+                ))));
+            };
+            let name = if name == "latest" {
+                target.list().await?.pop().ok_or_else(|| {
+                    ClientError::App(AppError::BackupInvalid(format!("no backup in {}", target.location())))
+                })?
+            } else {
+                name
+            };
+            let bytes = target.get(&name).await?;
+            (format!("{}{name}", target.location()), bytes)
+        }
+        (None, None) => {
+            let newest = backup::local_backups(&paths.backups_dir())?.pop().ok_or_else(|| {
+                ClientError::App(AppError::BackupInvalid(format!(
+                    "no local backup in {}: pass a FILE or --from-s3 NAME|latest",
+                    paths.backups_dir().display()
+                )))
+            })?;
+            let path = paths.backups_dir().join(newest.0);
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            (path.display().to_string(), bytes)
+        }
+    };
+    let dir = paths.store_dir();
+    if dir.join(EdgeEstateStore::SHARD).exists() {
+        // Refuse while another process has the store open (opening takes its lock).
+        drop(open_both(&dir, &ring)?);
+    }
+    let files = backup::restore(&bytes, &*read(&ring)?, &dir)?;
+    Ok(RestoreReport { restored_from: source, files })
+}
+
+#[derive(Debug, Serialize)]
+pub struct RotateReport {
+    pub key_version: u32,
+    pub resealed_resources: u64,
+    pub resealed_messages: u64,
+    pub resealed_audit_entries: usize,
+}
+
+/// Rotates the store's data key: a new current key, every record re-sealed with it, then the
+/// old key dropped (two recorded steps: a crash in between leaves a ring that opens all).
+pub async fn rotate(options: &Options) -> Result<RotateReport, ClientError> {
+    let paths = paths(options)?;
+    let secrets = secrets(options)?;
+    let dir = paths.store_dir();
+    let has_data = dir.join(EdgeEstateStore::SHARD).exists();
+    let ring: SharedKeyRing = Arc::new(RwLock::new(keys::load_or_create(secrets.as_ref(), has_data).await?));
+    // Take the store's lock first, so a store in use fails before any key changes.
+    let (estate, chat) = open_both(&dir, &ring)?;
+    let rotating = keys::begin_rotation(secrets.as_ref()).await?;
+    let key_version = rotating.current().version;
+    *ring.write().map_err(|_| ClientError::Internal("the key ring lock was poisoned".into()))? = rotating;
+    let resealed_resources = estate.reseal_stale().await?;
+    let resealed_messages = chat.reseal_stale().await?;
+    let resealed_audit_entries = FileAuditLog::new(paths.data_dir.clone(), ring.clone()).reseal().await?;
+    let current = {
+        let ring = read(&ring)?;
+        let key = ring.current();
+        cloudops_crypto::DataKey::from_bytes(&key.id, key.version, key.bytes())
+            .map_err(|e| ClientError::Internal(e.to_string()))?
+    };
+    keys::finish_rotation(secrets.as_ref(), &current).await?;
+    Ok(RotateReport { key_version, resealed_resources, resealed_messages, resealed_audit_entries })
+}
