@@ -105,7 +105,14 @@ pub fn run() -> anyhow::Result<()> {
     cloudops_expecting(&bin, &aws_dir, &data_dir, &["exec", "--yes", &tampered.to_string_lossy()], 1)?;
     cloudops(&["exec", "--yes", &plan_path])?;
 
-    step("12. The audit trail: every request, plan, approval, refusal and call, sealed and hash-chained");
+    step(
+        "12. `cloudops chat`: one conversation, follow-ups resolved against it (\"now the production one\"), approval asked in place",
+    );
+    let session = "stop pg-instance-main1 in staging\nyes\nnow the production one\n/quit\n";
+    println!("# typed into the session:\n{session}");
+    cloudops_with_input(&bin, &aws_dir, &data_dir, &["chat", "--conversation", "demo"], session)?;
+
+    step("13. The audit trail: every request, plan, approval, refusal and call, sealed and hash-chained");
     cloudops(&["history", "--limit", "25"])?;
     cloudops(&["audit", "verify"])?;
 
@@ -194,6 +201,30 @@ fn cloudops(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str]) -> anyho
 
 /// Like [`cloudops`], for a run that must exit with `code`.
 fn cloudops_expecting(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str], code: i32) -> anyhow::Result<()> {
+    let mut cmd = command(bin, aws_dir, data_dir, args);
+    println!("$ cloudops {}", args.join(" "));
+    let status = cmd.status().context("cannot run cloudops")?;
+    if status.code() != Some(code) {
+        bail!("`cloudops {}` exited with {status}, expected {code}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Like [`cloudops`], with `input` typed into its stdin.
+fn cloudops_with_input(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str], input: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut cmd = command(bin, aws_dir, data_dir, args);
+    println!("$ cloudops {}", args.join(" "));
+    let mut child = cmd.stdin(std::process::Stdio::piped()).spawn().context("cannot run cloudops")?;
+    child.stdin.take().context("no stdin")?.write_all(input.as_bytes())?;
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`cloudops {}` exited with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+fn command(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin);
     cmd.arg("--data-dir")
         .arg(data_dir)
@@ -206,10 +237,5 @@ fn cloudops_expecting(bin: &Path, aws_dir: &Path, data_dir: &Path, args: &[&str]
         .env("CLOUDOPS_CONFIG", aws_dir.join("cloudops.toml"))
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL");
-    println!("$ cloudops {}", args.join(" "));
-    let status = cmd.status().context("cannot run cloudops")?;
-    if status.code() != Some(code) {
-        bail!("`cloudops {}` exited with {status}, expected {code}", args.join(" "));
-    }
-    Ok(())
+    cmd
 }

@@ -31,6 +31,10 @@ fn backup_rotate_restore_round_trip_with_the_key_file() {
         assert_eq!(mode & 0o777, 0o600);
     }
 
+    let again = cloudops(&["backup", "--no-push", "--json"], home.path());
+    assert!(!text(&again.stderr).contains("0600 file"), "said once, when the key is created: {}", text(&again.stderr));
+    json(&again);
+
     let rotated = json(&cloudops(&["key", "rotate", "--json"], home.path()));
     assert_eq!(rotated["key_version"], 2, "{rotated}");
 

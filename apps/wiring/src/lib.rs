@@ -37,6 +37,10 @@ pub struct Options {
     pub server_token: Option<String>,
     /// Who approves on this machine (else $USER / $USERNAME).
     pub user: Option<String>,
+    /// The AWS config and credentials files (else as the AWS CLI finds them: AWS_CONFIG_FILE,
+    /// AWS_SHARED_CREDENTIALS_FILE, ~/.aws).
+    pub aws_config_file: Option<PathBuf>,
+    pub aws_credentials_file: Option<PathBuf>,
 }
 
 /// The paths of `options` (for commands that need no client, such as `doctor`).
@@ -44,15 +48,19 @@ pub fn paths(options: &Options) -> Result<AppPaths, ClientError> {
     Ok(AppPaths::resolve(options.data_dir.clone(), options.config.clone())?)
 }
 
-/// The AWS config files as the AWS CLI finds them, plus the profiles cloudops discovered
-/// through an AWS Organization (kept in the data dir).
-pub fn aws_files(paths: &AppPaths) -> AwsConfigFiles {
-    AwsConfigFiles { discovered: Some(paths.data_dir.join("aws-organization-profiles")), ..Default::default() }
+/// The AWS config files of `options` (by default as the AWS CLI finds them), plus the
+/// profiles cloudops discovered through an AWS Organization (kept in the data dir).
+pub fn aws_files(options: &Options, paths: &AppPaths) -> AwsConfigFiles {
+    AwsConfigFiles {
+        config: options.aws_config_file.clone(),
+        credentials: options.aws_credentials_file.clone(),
+        discovered: Some(paths.data_dir.join("aws-organization-profiles")),
+    }
 }
 
 /// The AWS account directory (profiles, caller identity), for `doctor`.
-pub fn accounts(paths: &AppPaths) -> AwsAccounts {
-    AwsAccounts::new(aws_files(paths))
+pub fn accounts(options: &Options, paths: &AppPaths) -> AwsAccounts {
+    AwsAccounts::new(aws_files(options, paths))
 }
 
 /// Checks a planning server URL before it is saved to the config.
@@ -114,7 +122,7 @@ pub async fn open(options: &Options) -> Result<Client, ClientError> {
     let paths = paths(options)?;
     let config = Config::load(&paths.config_file)?;
     let (secrets, key_created_notice) = secret_store(&paths, &config, options.key_storage);
-    let files = aws_files(&paths);
+    let files = aws_files(options, &paths);
     let server = options.server.clone().or_else(|| config.server.url.clone()).filter(|s| !s.is_empty());
     let (planner, planner_name): (Arc<dyn PlannerClient>, String) = match server {
         Some(url) => {

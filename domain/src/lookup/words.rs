@@ -141,6 +141,16 @@ pub(crate) fn is_filler(word: &str) -> bool {
             | "where"
             | "what"
             | "one"
+            | "ones"
             | "up"
+            // Pronouns point back to what a conversation was about; they name nothing.
+            | "it"
+            | "its"
+            | "them"
+            | "this"
+            | "these"
+            | "those"
+            | "same"
+            | "again"
     )
 }

@@ -29,6 +29,7 @@ pub fn conversations(list: &[ConversationSummary]) -> String {
 
 pub fn follow_up(f: &FollowUp) -> String {
     match &f.verb_from {
+        Some(verb) if *verb == f.resources_from => format!("as in \"{verb}\""),
         Some(verb) => format!("about the resources of \"{}\", doing what \"{verb}\" asked", f.resources_from),
         None => format!("about the resources of \"{}\"", f.resources_from),
     }
