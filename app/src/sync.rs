@@ -159,7 +159,8 @@ pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncRep
         }
     }
     let identities = futures::future::join_all(profiles.iter().map(|p| ports.accounts.identify(p))).await;
-    let mut targets = Vec::new();
+    // Typed: an inferred `&str` here makes the sync future not `Send` (a higher-ranked lifetime).
+    let mut targets: Vec<(CallerIdentity, Region, &'static str, Vec<ResourceKind>)> = Vec::new();
     let mut accounts = BTreeSet::new();
     for (profile, identity) in profiles.iter().zip(identities) {
         match identity {
@@ -182,9 +183,11 @@ pub async fn sync(ports: SyncPorts<'_>, request: &SyncRequest) -> Result<SyncRep
     }
 
     let concurrency = request.concurrency.max(1);
-    let mut outcomes = futures::stream::iter(targets)
-        .map(|(id, region, service, kinds)| scan_one(ports, id, region, service, kinds))
-        .buffer_unordered(concurrency);
+    // The scans as futures first (they start when polled): a closure inside the stream would
+    // make the sync future not `Send`, and front ends spawn it.
+    let scans: Vec<_> =
+        targets.into_iter().map(|(id, region, service, kinds)| scan_one(ports, id, region, service, kinds)).collect();
+    let mut outcomes = futures::stream::iter(scans).buffer_unordered(concurrency);
     while let Some((status, found)) = outcomes.next().await {
         match found {
             Some((scope, resources)) => {

@@ -215,3 +215,48 @@ impl Client {
 fn read_keys(ring: &SharedKeyRing) -> Result<std::sync::RwLockReadGuard<'_, cloudops_crypto::KeyRing>, ClientError> {
     ring.read().map_err(|_| ClientError::Internal("the key ring lock was poisoned by an earlier failure".into()))
 }
+
+/// Every method can be called from any thread and its future spawned on any runtime thread
+/// (a desktop app runs them off its UI thread): checked at compile time.
+#[allow(dead_code)]
+fn callable_from_any_thread(client: Client, review: Review, conversation: cloudops_ports::ConversationId) {
+    fn send<T: Send + Sync + 'static>(_: &T) {}
+    fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+    send(&client);
+    let c = client.clone();
+    let conv = conversation.clone();
+    spawnable(async move { c.plan("stop pg-main", &conv).await });
+    let c = client.clone();
+    spawnable(async move {
+        let run = c.run(review, None, crate::execute::RunOptions::default()).await?;
+        run.finish().await
+    });
+    let c = client.clone();
+    spawnable(async move {
+        c.sync(
+            &crate::sync::SyncRequest {
+                profiles: vec![],
+                regions: vec![],
+                kinds: vec![],
+                concurrency: 1,
+                full: false,
+                organization: None,
+            },
+            &cloudops_ports::NoProgress,
+        )
+        .await
+    });
+    let c = client.clone();
+    spawnable(async move {
+        let planned = c.open_saved(std::path::Path::new("plan.json")).await?;
+        let review = c.review(planned).await?;
+        c.approve(&review, cloudops_domain::approval::ApprovalMode::Interactive, false).await?;
+        c.reject(&review, "no").await?;
+        c.answer(&review.planned, "arn", &cloudops_ports::ConversationId("c".into())).await?;
+        c.history(10).await?;
+        c.verify_audit().await?;
+        c.conversations().await?;
+        c.backup(false).await
+    });
+    spawnable(async move { client.search("pg", 5).await });
+}

@@ -6,6 +6,8 @@ use cloudops_domain::{IdentifiedResource, PlanRequest, PlanResponse, PlanStep, R
 use cloudops_ports::{AuditEvent, ConversationId};
 use serde::Serialize;
 
+use super::conversation::Resolved;
+use super::open::Open;
 use super::{Client, ClientError};
 use crate::checked::CheckedPlan;
 use crate::execute::{ExecutionReport, ExecutionStatus};
@@ -205,6 +207,44 @@ impl Client {
         }
         let open = self.opened_with_data().await?;
         let resolved = self.resolve(&open, prompt, conversation, LOOKUP_LIMIT).await?;
+        self.plan_resolved(&open, prompt, prompt, resolved, conversation).await
+    }
+
+    /// Answers the planner's question about `planned` and plans the same request again, in
+    /// the same conversation: `answer` is one of the clarification's candidate ARNs (then that
+    /// resource alone is identified), or words that complete the request (a missing value, a
+    /// narrower name).
+    pub async fn answer(
+        &self,
+        planned: &Planned,
+        answer: &str,
+        conversation: &ConversationId,
+    ) -> Result<Planned, ClientError> {
+        let answer = answer.trim();
+        if answer.is_empty() {
+            return Err(ClientError::EmptyPrompt);
+        }
+        let candidates = planned.response.clarification.iter().flat_map(|c| &c.candidates);
+        if candidates.into_iter().any(|arn| arn.to_string() == answer) {
+            let open = self.opened_with_data().await?;
+            let lookup = self.search_in(&open, answer, LOOKUP_LIMIT).await?;
+            let resolved = Resolved { prompt: planned.prompt.clone(), lookup, follow_up: None };
+            // The turn recorded is the choice: a later "stop it" means that resource.
+            return self.plan_resolved(&open, &planned.prompt, answer, resolved, conversation).await;
+        }
+        self.plan(&format!("{} {answer}", planned.prompt.trim()), conversation).await
+    }
+
+    /// Builds the request from a resolved lookup, asks the planner, records the turns
+    /// (`recorded` as the user's).
+    async fn plan_resolved(
+        &self,
+        open: &Open,
+        typed: &str,
+        recorded: &str,
+        resolved: Resolved,
+        conversation: &ConversationId,
+    ) -> Result<Planned, ClientError> {
         let lookup = &resolved.lookup;
         let identified = request::identified(lookup);
         let now = self.parts().clock.now();
@@ -212,9 +252,9 @@ impl Client {
         let default_region = self.config().aws.regions.first().cloned();
         let sent = request::build(&resolved.prompt, lookup, default_region, turns);
         let response = self.parts().planner.plan(&sent).await?;
-        request::record_turns(open.chat.as_ref(), conversation, prompt, &response, now).await?;
+        request::record_turns(open.chat.as_ref(), conversation, recorded, &response, now).await?;
         Ok(Planned {
-            prompt: prompt.to_owned(),
+            prompt: typed.to_owned(),
             response,
             identified_resources: sent.identified_resources.clone(),
             planner: self.planner_name().to_owned(),

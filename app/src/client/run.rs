@@ -165,9 +165,11 @@ impl Client {
         }
         let open = self.opened().await?;
         let mut out = Vec::new();
-        for r in
-            identified.iter().filter(|r| scopes.contains(&(r.account_id.clone(), r.region.clone(), r.resource_type)))
-        {
+        let affected: Vec<&IdentifiedResource> = identified
+            .iter()
+            .filter(|r| scopes.contains(&(r.account_id.clone(), r.region.clone(), r.resource_type)))
+            .collect();
+        for r in affected {
             let point = PointId::for_resource(r.resource_type, &r.account_id, &r.region, &r.identifier);
             let stored = open.estate.get(point).await?;
             out.push(ResourceAfter { arn: r.arn.to_string(), state: stored.map(|s| s.resource.state.to_string()) });

@@ -63,4 +63,16 @@ fn chat_resolves_follow_ups_and_approves_in_place() {
     let (stdout, _) = chat(home.path(), &aws, &["--conversation", "ops-1", "--dry-run"], "stop it\n");
     assert!(stdout.contains("you: start it"), "the earlier turns: {stdout}");
     assert!(stdout.contains("aws rds stop-db-instance"), "{stdout}");
+
+    // With both accounts synced the name is ambiguous: the question's choices are answered by
+    // number, and the choice continues the same request on the one resource picked.
+    let sync = common::cloudops_with_models(home.path(), &aws)
+        .args(["sync", "--json", "--profile", "prod", "--region", "us-east-1"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&sync)["failed"], 0);
+    let (stdout, _) = chat(home.path(), &aws, &["--dry-run"], "stop pg-instance-main1\n1\n/quit\n");
+    let (question, answer) = stdout.split_once("(answer with 1–2 to pick one)").expect(&stdout);
+    assert!(question.contains("question:"), "{stdout}");
+    assert_eq!(answer.matches("RDS instance pg-instance-main1 [").count(), 1, "one resource picked: {stdout}");
 }

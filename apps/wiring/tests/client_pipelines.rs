@@ -215,6 +215,12 @@ async fn the_client_runs_every_pipeline_against_the_emulator_and_the_embedded_st
     assert_eq!(picked.identified_resources[0].account_id, prod);
     assert_eq!(picked.identified_resources[0].identifier.as_str(), "pg-instance-main1");
     assert_eq!(picked.response.playbook.as_ref().map(|p| p.id.as_str()), Some("rds-stop-instance"));
+    // Answering the question with one of its candidates continues that request on it alone.
+    let chosen = question.candidates.iter().find(|arn| arn.to_string().contains(staging.as_str())).unwrap();
+    let answered = client.answer(&asked, &chosen.to_string(), &conversation).await.unwrap();
+    assert_eq!(answered.identified_resources.len(), 1, "{:?}", answered.identified_resources);
+    assert_eq!(answered.identified_resources[0].arn, *chosen);
+    assert!(answered.response.clarification.is_none(), "{:?}", answered.response.clarification);
 
     // Every step is in the audit log, in order, and the log verifies.
     let history = client.history(10_000).await.unwrap();

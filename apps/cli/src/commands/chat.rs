@@ -6,7 +6,7 @@ use std::io::{BufRead as _, Write as _};
 use std::process::ExitCode;
 
 use cloudops_app::Client;
-use cloudops_app::client::{Outcome, Review};
+use cloudops_app::client::{Outcome, Planned, Review};
 use cloudops_app::execute::Strategy;
 use cloudops_ports::ConversationId;
 use tokio::sync::mpsc;
@@ -28,11 +28,11 @@ fn lines() -> mpsc::UnboundedReceiver<String> {
     rx
 }
 
-/// A pick by number among the last question's candidates continues that request.
-fn choice(line: &str, last: Option<&(String, Vec<String>)>) -> Option<String> {
-    let (prompt, candidates) = last?;
+/// A pick by number among the last question's candidates: that candidate's ARN.
+fn choice(line: &str, last: Option<&(Planned, Vec<String>)>) -> Option<(Planned, String)> {
+    let (planned, candidates) = last?;
     let n: usize = line.trim().parse().ok()?;
-    candidates.get(n.checked_sub(1)?).map(|arn| format!("{prompt} {arn}"))
+    candidates.get(n.checked_sub(1)?).map(|arn| (planned.clone(), arn.clone()))
 }
 
 pub async fn run(client: &Client, conversation: Option<String>, dry_run: bool) -> anyhow::Result<ExitCode> {
@@ -42,7 +42,7 @@ pub async fn run(client: &Client, conversation: Option<String>, dry_run: bool) -
     print!("{}", render::chat::header(&conversation, &earlier));
     let flags = RunFlags { yes: false, allow_high_risk: false, dry_run, strategy: Strategy::default(), json: false };
     let mut input = lines();
-    let mut last_question: Option<(String, Vec<String>)> = None;
+    let mut last_question: Option<(Planned, Vec<String>)> = None;
     loop {
         eprint!("> ");
         std::io::stderr().flush()?;
@@ -57,8 +57,12 @@ pub async fn run(client: &Client, conversation: Option<String>, dry_run: bool) -
             }
             _ => {}
         }
-        let prompt = choice(&line, last_question.as_ref()).unwrap_or(line);
-        let review = match plan(client, &prompt, &conversation).await {
+        let planned = match choice(&line, last_question.as_ref()) {
+            // The choice continues the same request.
+            Some((asked, arn)) => client.answer(&asked, &arn, &conversation).await,
+            None => client.plan(&line, &conversation).await,
+        };
+        let review = match review(client, planned).await {
             Ok(review) => review,
             Err(e) => {
                 println!("error: {e:#}");
@@ -66,6 +70,7 @@ pub async fn run(client: &Client, conversation: Option<String>, dry_run: bool) -
             }
         };
         let candidates = review.response().clarification.as_ref().map(|c| c.candidates.clone()).unwrap_or_default();
+        let asked = review.planned.clone();
         let record = terminal::drive(client, review, &flags, Answers::Lines(&mut input)).await;
         for notice in client.take_notices() {
             eprintln!("warning: {}", notice.text);
@@ -73,7 +78,7 @@ pub async fn run(client: &Client, conversation: Option<String>, dry_run: bool) -
         match record {
             Ok(record) if record.outcome == Outcome::Question && !candidates.is_empty() => {
                 println!("(answer with 1–{} to pick one)", candidates.len());
-                last_question = Some((prompt, candidates.iter().map(ToString::to_string).collect()));
+                last_question = Some((asked, candidates.iter().map(ToString::to_string).collect()));
             }
             Ok(_) => last_question = None,
             Err(e) => println!("error: {e:#}"),
@@ -86,8 +91,8 @@ pub async fn run(client: &Client, conversation: Option<String>, dry_run: bool) -
     Ok(ExitCode::SUCCESS)
 }
 
-async fn plan(client: &Client, prompt: &str, conversation: &ConversationId) -> anyhow::Result<Review> {
-    let planned = client.plan(prompt, conversation).await?;
+async fn review(client: &Client, planned: Result<Planned, cloudops_app::ClientError>) -> anyhow::Result<Review> {
+    let planned = planned?;
     if let Some(follow_up) = &planned.follow_up {
         println!("({})", render::chat::follow_up(follow_up));
     }
