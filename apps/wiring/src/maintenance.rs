@@ -8,28 +8,22 @@ use std::sync::{Arc, RwLock};
 use cloudops_app::{AppError, ClientError, backup, keys};
 use cloudops_audit::FileAuditLog;
 use cloudops_crypto::SharedKeyRing;
-use cloudops_ports::PortError;
-use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeChatStore, EdgeEstateStore};
+use cloudops_qdrant::{EdgeChatStore, EdgeEstateStore};
 use serde::Serialize;
 
-use crate::{Options, paths, s3_target, secrets};
+use crate::{EdgeLocalStores, Options, paths, s3_target, secrets};
 
 fn read(ring: &SharedKeyRing) -> Result<std::sync::RwLockReadGuard<'_, cloudops_crypto::KeyRing>, ClientError> {
     ring.read().map_err(|_| ClientError::Internal("the key ring lock was poisoned".into()))
 }
 
-fn open_both(dir: &std::path::Path, ring: &SharedKeyRing) -> Result<(EdgeEstateStore, EdgeChatStore), ClientError> {
-    std::fs::create_dir_all(dir).map_err(|source| AppError::Io { path: dir.to_owned(), source })?;
-    let estate = EdgeEstateStore::open(dir, ESTATE_DIMENSIONS, ring.clone()).map_err(busy(dir))?;
-    let chat = EdgeChatStore::open(dir, ring.clone()).map_err(busy(dir))?;
-    Ok((estate, chat))
-}
-
-fn busy(dir: &std::path::Path) -> impl Fn(PortError) -> ClientError + '_ {
-    move |e| match cloudops_qdrant::holder_of(&e) {
-        Some(holder) => ClientError::StoreBusy { dir: dir.to_owned(), holder: holder.to_owned() },
-        None => e.into(),
-    }
+/// The store's shards, opened as the client opens them (a held store: a bounded wait, then
+/// one line naming the holder).
+async fn open_both(options: &Options, ring: &SharedKeyRing) -> Result<(EdgeEstateStore, EdgeChatStore), ClientError> {
+    let paths = paths(options)?;
+    let config = cloudops_app::Config::load(&paths.config_file)?;
+    let wait = std::time::Duration::from_secs(config.store.lock_wait_secs);
+    EdgeLocalStores::new(paths).with_wait(wait).open_edge(ring.clone()).await
 }
 
 #[derive(Debug, Serialize)]
@@ -89,7 +83,7 @@ pub async fn restore(
     let dir = paths.store_dir();
     if dir.join(EdgeEstateStore::SHARD).exists() {
         // Refuse while another process has the store open (opening takes its lock).
-        drop(open_both(&dir, &ring)?);
+        drop(open_both(options, &ring).await?);
     }
     let files = backup::restore(&bytes, &*read(&ring)?, &dir)?;
     Ok(RestoreReport { restored_from: source, files })
@@ -112,7 +106,7 @@ pub async fn rotate(options: &Options) -> Result<RotateReport, ClientError> {
     let has_data = dir.join(EdgeEstateStore::SHARD).exists();
     let ring: SharedKeyRing = Arc::new(RwLock::new(keys::load_or_create(secrets.as_ref(), has_data).await?));
     // Take the store's lock first, so a store in use fails before any key changes.
-    let (estate, chat) = open_both(&dir, &ring)?;
+    let (estate, chat) = open_both(options, &ring).await?;
     let rotating = keys::begin_rotation(secrets.as_ref()).await?;
     let key_version = rotating.current().version;
     *ring.write().map_err(|_| ClientError::Internal("the key ring lock was poisoned".into()))? = rotating;

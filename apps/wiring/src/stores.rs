@@ -44,6 +44,22 @@ impl EdgeLocalStores {
         self.paths.store_dir()
     }
 
+    /// Opens both shards, waiting up to the configured time for another process to release
+    /// them (see the module docs).
+    pub async fn open_edge(&self, ring: SharedKeyRing) -> Result<(EdgeEstateStore, EdgeChatStore), ClientError> {
+        let deadline = Instant::now() + self.wait;
+        loop {
+            match self.open_once(ring.clone()).await {
+                Ok(opened) => return Ok(opened),
+                Err(e) => match holder_of(&e) {
+                    Some(_) if Instant::now() < deadline => tokio::time::sleep(RETRY_EVERY).await,
+                    Some(holder) => return Err(ClientError::StoreBusy { dir: self.dir(), holder: holder.to_owned() }),
+                    None => return Err(e.into()),
+                },
+            }
+        }
+    }
+
     /// Opens both shards, on the blocking pool (opening reads every segment).
     async fn open_once(&self, ring: SharedKeyRing) -> Result<(EdgeEstateStore, EdgeChatStore), PortError> {
         let dir = self.dir();
@@ -69,17 +85,8 @@ impl LocalStores for EdgeLocalStores {
     }
 
     async fn open(&self, ring: SharedKeyRing) -> Result<(Arc<dyn EstateStore>, Arc<dyn ChatStore>), ClientError> {
-        let deadline = Instant::now() + self.wait;
-        loop {
-            match self.open_once(ring.clone()).await {
-                Ok((estate, chat)) => return Ok((Arc::new(estate), Arc::new(chat))),
-                Err(e) => match holder_of(&e) {
-                    Some(_) if Instant::now() < deadline => tokio::time::sleep(RETRY_EVERY).await,
-                    Some(holder) => return Err(ClientError::StoreBusy { dir: self.dir(), holder: holder.to_owned() }),
-                    None => return Err(e.into()),
-                },
-            }
-        }
+        let (estate, chat) = self.open_edge(ring).await?;
+        Ok((Arc::new(estate), Arc::new(chat)))
     }
 
     fn audit_exists(&self) -> bool {
