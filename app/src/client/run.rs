@@ -119,7 +119,13 @@ impl Client {
         options: RunOptions,
     ) -> Result<RunHandle, ClientError> {
         let Some(checked) = review.checked.filter(|_| matches!(review.verdict, Verdict::Ready { .. })) else {
-            return Err(ClientError::NotRunnable(format!("{:?}", review.verdict)));
+            let why = match &review.verdict {
+                Verdict::Question => "the planner asks a question first: answer it",
+                Verdict::Blocked => "the planner blocked it (see its reasons)",
+                Verdict::Refused(_) => "the client's plan guard refused it",
+                Verdict::NothingToRun | Verdict::Ready { .. } => "it has no call to make",
+            };
+            return Err(ClientError::NotRunnable(why.into()));
         };
         let profiles = status::profiles_by_account(&self.statuses().await?);
         let engine = self.engine().await?;
