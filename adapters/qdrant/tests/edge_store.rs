@@ -75,7 +75,10 @@ async fn a_second_open_of_the_same_store_is_refused_clearly() {
     let _first = EdgeEstateStore::open(dir.path(), ESTATE_DIMENSIONS, ring(fixed_key(1, 1))).unwrap();
     let second = EdgeEstateStore::open(dir.path(), ESTATE_DIMENSIONS, ring(fixed_key(1, 1)));
     let err = second.expect_err("two opens of one store must not both succeed").to_string();
-    assert!(err.contains("another cloudops process"), "{err}");
+    assert!(err.contains("is in use by"), "{err}");
+    assert!(err.contains(&format!("(pid {})", std::process::id())), "the holder is named: {err}");
+    assert!(err.contains("retry"), "says what to do: {err}");
+    assert!(!err.contains('\n'), "one line: {err}");
 }
 
 #[tokio::test]
