@@ -79,7 +79,11 @@ fn user_name(options: &Options) -> String {
 }
 
 /// The secret store in effect, and what to say when a key is created in it.
-fn secret_store(paths: &AppPaths, config: &Config, flag: Option<KeyStorage>) -> (Arc<dyn SecretStore>, Option<String>) {
+pub(crate) fn secret_store(
+    paths: &AppPaths,
+    config: &Config,
+    flag: Option<KeyStorage>,
+) -> (Arc<dyn SecretStore>, Option<String>) {
     match flag.unwrap_or(config.store.key_storage) {
         KeyStorage::Keychain => (Arc::new(KeychainSecretStore::default()), None),
         KeyStorage::File => (
@@ -123,13 +127,15 @@ pub async fn open(options: &Options) -> Result<Client, ClientError> {
     let config = Config::load(&paths.config_file)?;
     let (secrets, key_created_notice) = secret_store(&paths, &config, options.key_storage);
     let files = aws_files(options, &paths);
+    let playbooks = client_playbooks(&config);
+    let embedder = embedder::discover();
     let server = options.server.clone().or_else(|| config.server.url.clone()).filter(|s| !s.is_empty());
     let (planner, planner_name): (Arc<dyn PlannerClient>, String) = match server {
         Some(url) => {
             let token = options.server_token.clone().or_else(|| config.server.token.clone());
             (Arc::new(cloudops_http::HttpPlannerClient::new(&url, token)?), url)
         }
-        None => (Arc::new(planner::LazyLocalPlanner::new(client_playbooks(&config))), "local".to_owned()),
+        None => (Arc::new(planner::LazyLocalPlanner::new(playbooks.clone(), embedder.clone())), "local".to_owned()),
     };
     let limits = ScanLimits {
         calls_per_account_service: config.sync.calls_per_service.get(),
@@ -141,10 +147,10 @@ pub async fn open(options: &Options) -> Result<Client, ClientError> {
         stores: Arc::new(
             EdgeLocalStores::new(paths.clone()).with_wait(std::time::Duration::from_secs(config.store.lock_wait_secs)),
         ),
-        embedder: embedder::discover(),
+        embedder,
         planner,
         planner_name,
-        playbooks: client_playbooks(&config),
+        playbooks,
         accounts: Arc::new(AwsAccounts::new(files.clone())),
         source: Arc::new(AwsEstateSource::new(files.clone()).with_limits(limits)),
         oracle: Arc::new(AutoOracle::new(files.clone())),
@@ -156,11 +162,4 @@ pub async fn open(options: &Options) -> Result<Client, ClientError> {
         config,
     };
     Ok(Client::new(parts))
-}
-
-/// The secret store `options` select, for the maintenance operations.
-pub fn secrets(options: &Options) -> Result<Arc<dyn SecretStore>, ClientError> {
-    let paths = paths(options)?;
-    let config = Config::load(&paths.config_file)?;
-    Ok(secret_store(&paths, &config, options.key_storage).0)
 }

@@ -5,13 +5,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use cloudops_app::{AppError, ClientError, backup, keys};
+use cloudops_app::{AppError, AppPaths, ClientError, Config, backup, keys};
 use cloudops_audit::FileAuditLog;
 use cloudops_crypto::SharedKeyRing;
+use cloudops_ports::SecretStore;
 use cloudops_qdrant::{EdgeChatStore, EdgeEstateStore};
 use serde::Serialize;
 
-use crate::{EdgeLocalStores, Options, paths, s3_target, secrets};
+use crate::{EdgeLocalStores, Options, paths, s3_target, secret_store};
 
 fn read(ring: &SharedKeyRing) -> Result<std::sync::RwLockReadGuard<'_, cloudops_crypto::KeyRing>, ClientError> {
     ring.read().map_err(|_| ClientError::Internal("the key ring lock was poisoned".into()))
@@ -19,11 +20,21 @@ fn read(ring: &SharedKeyRing) -> Result<std::sync::RwLockReadGuard<'_, cloudops_
 
 /// The store's shards, opened as the client opens them (a held store: a bounded wait, then
 /// one line naming the holder).
-async fn open_both(options: &Options, ring: &SharedKeyRing) -> Result<(EdgeEstateStore, EdgeChatStore), ClientError> {
-    let paths = paths(options)?;
-    let config = cloudops_app::Config::load(&paths.config_file)?;
+async fn open_both(
+    paths: &AppPaths,
+    config: &Config,
+    ring: &SharedKeyRing,
+) -> Result<(EdgeEstateStore, EdgeChatStore), ClientError> {
     let wait = std::time::Duration::from_secs(config.store.lock_wait_secs);
-    EdgeLocalStores::new(paths).with_wait(wait).open_edge(ring.clone()).await
+    EdgeLocalStores::new(paths.clone()).with_wait(wait).open_edge(ring.clone()).await
+}
+
+/// The paths, config and secret store `options` select, read once.
+fn setup(options: &Options) -> Result<(AppPaths, Config, Arc<dyn SecretStore>), ClientError> {
+    let paths = paths(options)?;
+    let config = Config::load(&paths.config_file)?;
+    let secrets = secret_store(&paths, &config, options.key_storage).0;
+    Ok((paths, config, secrets))
 }
 
 #[derive(Debug, Serialize)]
@@ -39,9 +50,8 @@ pub async fn restore(
     file: Option<PathBuf>,
     from_s3: Option<String>,
 ) -> Result<RestoreReport, ClientError> {
-    let paths = paths(options)?;
-    let config = cloudops_app::Config::load(&paths.config_file)?;
-    let ring: SharedKeyRing = Arc::new(RwLock::new(keys::load(secrets(options)?.as_ref()).await?));
+    let (paths, config, secrets) = setup(options)?;
+    let ring: SharedKeyRing = Arc::new(RwLock::new(keys::load(secrets.as_ref()).await?));
     let io = |path: &std::path::Path| {
         let path = path.to_owned();
         move |source| ClientError::from(AppError::Io { path, source })
@@ -83,7 +93,7 @@ pub async fn restore(
     let dir = paths.store_dir();
     if dir.join(EdgeEstateStore::SHARD).exists() {
         // Refuse while another process has the store open (opening takes its lock).
-        drop(open_both(options, &ring).await?);
+        drop(open_both(&paths, &config, &ring).await?);
     }
     let files = backup::restore(&bytes, &*read(&ring)?, &dir)?;
     Ok(RestoreReport { restored_from: source, files })
@@ -100,13 +110,12 @@ pub struct RotateReport {
 /// Rotates the store's data key: a new current key, every record re-sealed with it, then the
 /// old key dropped (two recorded steps: a crash in between leaves a ring that opens all).
 pub async fn rotate(options: &Options) -> Result<RotateReport, ClientError> {
-    let paths = paths(options)?;
-    let secrets = secrets(options)?;
+    let (paths, config, secrets) = setup(options)?;
     let dir = paths.store_dir();
     let has_data = dir.join(EdgeEstateStore::SHARD).exists();
     let ring: SharedKeyRing = Arc::new(RwLock::new(keys::load_or_create(secrets.as_ref(), has_data).await?));
     // Take the store's lock first, so a store in use fails before any key changes.
-    let (estate, chat) = open_both(options, &ring).await?;
+    let (estate, chat) = open_both(&paths, &config, &ring).await?;
     let rotating = keys::begin_rotation(secrets.as_ref()).await?;
     let key_version = rotating.current().version;
     *ring.write().map_err(|_| ClientError::Internal("the key ring lock was poisoned".into()))? = rotating;

@@ -12,21 +12,22 @@ use cloudops_qdrant::EdgePlaybookStore;
 
 pub struct LazyLocalPlanner {
     source: Arc<dyn PlaybookSource>,
+    /// The client's own embedder (one model per process), or why there is none.
+    embedder: Result<Arc<dyn Embedder>, String>,
     planner: tokio::sync::OnceCell<LocalPlanner>,
 }
 
 impl LazyLocalPlanner {
-    pub fn new(source: Arc<dyn PlaybookSource>) -> Self {
-        Self { source, planner: tokio::sync::OnceCell::new() }
+    pub fn new(source: Arc<dyn PlaybookSource>, embedder: Result<Arc<dyn Embedder>, String>) -> Self {
+        Self { source, embedder, planner: tokio::sync::OnceCell::new() }
     }
 
     async fn build(&self) -> PortResult<LocalPlanner> {
-        let embedder: Arc<dyn Embedder> =
-            Arc::new(cloudops_embeddings::MiniLmEmbedder::discover().map_err(|e| PortError::Unavailable {
-                what: "the in-process planner".into(),
-                detail: e.to_string(),
-                hint: "run `cargo xtask setup`, or plan on a server (`cloudops server set --url …`)".into(),
-            })?);
+        let embedder = self.embedder.clone().map_err(|detail| PortError::Unavailable {
+            what: "the in-process planner".into(),
+            detail,
+            hint: "run `cargo xtask setup`, or plan on a server (`cloudops server set --url …`)".into(),
+        })?;
         let store = Arc::new(EdgePlaybookStore::new(embedder.dimension()));
         let mut library = PlaybookLibrary::new(self.source.clone(), store.clone(), embedder.clone());
         if let Some(cache) = cloudops_embeddings::cache_root() {
