@@ -1,12 +1,15 @@
 //! S3: the buckets whose home region is the scanned region, with tags, versioning, public
 //! access block and lifecycle. Bucket listing is global; each region keeps its own buckets.
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use cloudops_domain::{Facet, Resource, ResourceKind, Tags, constraints};
 use cloudops_ports::PortResult;
 use futures::{StreamExt, TryStreamExt};
+use tokio::sync::OnceCell;
 
 use super::{ScanContext, tags};
 
@@ -42,11 +45,28 @@ fn absent_ok<T, E: ProvideErrorMetadata>(result: Result<T, E>, missing_code: &st
 }
 
 /// Bucket name → home region. A bucket's region is fixed for its life, so one lookup serves
-/// every region's scan and every later sync.
-pub(crate) type RegionCache = std::sync::Mutex<std::collections::HashMap<String, String>>;
+/// every region's scan and every later sync; scans of several regions asking at once share the
+/// one call.
+pub(crate) type RegionCache = std::sync::Mutex<std::collections::HashMap<String, Arc<OnceCell<String>>>>;
+
+/// The region `GetBucketLocation` is asked in: the partition's first region answers for every
+/// bucket of the partition, so which region's scan comes to a bucket first changes nothing
+/// (neither the call sent nor, when replaying a recorded estate, its key).
+fn location_region(partition: &str) -> &'static str {
+    match partition {
+        "aws-cn" => "cn-north-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => "us-east-1",
+    }
+}
 
 pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext, regions: &RegionCache) -> PortResult<Vec<Resource>> {
     let client = Client::from_conf(ctx.counted(builder(config)).build());
+    let locator = Client::from_conf(
+        ctx.counted(builder(config))
+            .region(aws_sdk_s3::config::Region::new(location_region(ctx.region.partition())))
+            .build(),
+    );
     let buckets = client
         .list_buckets()
         .into_paginator()
@@ -57,17 +77,19 @@ pub(crate) async fn scan(config: &SdkConfig, ctx: &ScanContext, regions: &Region
         .map_err(|e| ctx.error("s3:ListBuckets", e))?;
     let names: Vec<(String, Option<String>)> =
         buckets.iter().filter_map(|b| Some((b.name()?.to_owned(), b.bucket_region().map(str::to_owned)))).collect();
+    let clients = (&client, &locator);
     futures::stream::iter(names)
-        .map(|(name, listed_region)| bucket(&client, ctx, regions, name, listed_region))
+        .map(|(name, listed_region)| bucket(clients, ctx, regions, name, listed_region))
         .buffer_unordered(BUCKET_CONCURRENCY)
         .try_filter_map(|r| async move { Ok(r) })
         .try_collect()
         .await
 }
 
-/// The bucket's home region: from ListBuckets when AWS gave it, else cached, else asked.
+/// The bucket's home region: from ListBuckets when AWS gave it, else cached, else asked (once
+/// per bucket, however many regions' scans want it at the same time; a failed ask is not kept).
 async fn home_region(
-    client: &Client,
+    locator: &Client,
     ctx: &ScanContext,
     cache: &RegionCache,
     name: &str,
@@ -76,30 +98,35 @@ async fn home_region(
     if let Some(region) = listed {
         return Ok(region);
     }
-    if let Some(region) = cache.lock().ok().and_then(|c| c.get(name).cloned()) {
-        return Ok(region);
-    }
-    let location =
-        client.get_bucket_location().bucket(name).send().await.map_err(|e| ctx.error("s3:GetBucketLocation", e))?;
-    let region = bucket_region(location.location_constraint().map(|c| c.as_str()));
-    if let Ok(mut c) = cache.lock() {
-        c.insert(name.to_owned(), region.clone());
-    }
-    Ok(region)
+    let cell = {
+        let mut map = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(name.to_owned()).or_default().clone()
+    };
+    cell.get_or_try_init(|| async {
+        let location = locator
+            .get_bucket_location()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| ctx.error("s3:GetBucketLocation", e))?;
+        Ok(bucket_region(location.location_constraint().map(|c| c.as_str())))
+    })
+    .await
+    .cloned()
 }
 
 /// One bucket of this region. Where it lives is part of listing (a failure fails the scope:
 /// without it the bucket cannot be placed); its tags and settings are per-resource reads that
 /// fail alone, leaving that facet unknown.
 async fn bucket(
-    client: &Client,
+    (client, locator): (&Client, &Client),
     ctx: &ScanContext,
     cache: &RegionCache,
     name: String,
     listed_region: Option<String>,
 ) -> PortResult<Option<Resource>> {
     let _permit = ctx.permit().await;
-    if home_region(client, ctx, cache, &name, listed_region).await? != ctx.region.as_str() {
+    if home_region(locator, ctx, cache, &name, listed_region).await? != ctx.region.as_str() {
         return Ok(None);
     }
     let (tagging, versioning, public_access, lifecycle) = futures::join!(
