@@ -25,19 +25,33 @@ pub struct CheckedPlan {
 }
 
 impl CheckedPlan {
-    /// Runs the plan guard: the cited playbook must be in the client's `catalog`, and every
-    /// step (and rollback step) must be one of its calls, on identified resources only, not
-    /// explicitly denied by IAM. A playbook version other than the client's is a warning (the
-    /// client's operations still bound what may run).
+    /// Runs the plan guard: the cited playbook must be in the client's `catalog`, its verb one
+    /// the `prompt`'s words allow, and every step (and rollback step) must be one of its calls,
+    /// on identified resources only, not explicitly denied by IAM. A playbook version other than
+    /// the client's is a warning (the client's operations still bound what may run).
     pub fn check(
+        prompt: &str,
         response: PlanResponse,
         identified: &[IdentifiedResource],
         catalog: &Catalog,
     ) -> Result<Self, GuardRefusal> {
         let playbook = response.playbook.as_ref().and_then(|p| catalog.playbooks.get(&p.id));
         let operations = playbook.map(|p| p.operations()).unwrap_or_default();
-        let mut warnings =
-            guard::check(&response, identified, &operations).map_err(|reasons| GuardRefusal { reasons })?;
+        let mut reasons = Vec::new();
+        if let Some(p) = playbook
+            && let Err(rejection) = guard::check_verb(prompt, identified, p.verb)
+        {
+            reasons.push(rejection);
+        }
+        let checked = guard::check(&response, identified, &operations);
+        let mut warnings = match checked {
+            Ok(warnings) if reasons.is_empty() => warnings,
+            Ok(_) => return Err(GuardRefusal { reasons }),
+            Err(more) => {
+                reasons.extend(more);
+                return Err(GuardRefusal { reasons });
+            }
+        };
         // Content, not labels: a server built from the same playbooks (a Git checkout) as the
         // client's built-in copy cites the same digest under another version label.
         let differs = |cited: &cloudops_domain::PlaybookRef| match (&cited.digest, playbook) {

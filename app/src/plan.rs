@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use cloudops_domain::agent::{self, clarify};
 use cloudops_domain::routing::{self, Route, Scored};
+use cloudops_domain::verbs;
 use cloudops_domain::{Clarification, PlanRequest, PlanResponse, PlaybookSummary, ResourceKind};
 use cloudops_ports::{Clock, Embedder, IntentClassifier, PlaybookStore, PortError, PortResult};
 use serde::Serialize;
 
 /// How many playbooks retrieval hands to the router.
-pub const RETRIEVE: usize = 8;
+pub const RETRIEVE: usize = 12;
 /// Requests longer than this are refused (a prompt is a sentence, not a document).
 pub const MAX_PROMPT_CHARS: usize = 2_000;
 /// Identified resources beyond this are refused: the client should narrow its lookup.
@@ -111,6 +112,10 @@ impl Planner {
         };
         let classify_started = Instant::now();
         let mut warnings = Vec::new();
+        // Verb safety: a playbook the prompt's verbs contradict is no candidate, whoever decides.
+        let said = verbs::said(&intent);
+        let (scored, contradicted): (Vec<Scored>, Vec<Scored>) =
+            scored.into_iter().partition(|s| verbs::allows(&said, s.verb));
         let chosen = match routing::route(&intent, &scored) {
             Route::Confident { id, score } => {
                 trace.route_score = Some(score);
@@ -120,7 +125,10 @@ impl Planner {
                 trace.route_score = candidates.first().map(|c| c.1);
                 self.decide_unsure(request, &intent, &catalog, &candidates, &mut trace, &mut warnings).await.map(Some)
             }
-            Route::NoMatch => Ok(None),
+            Route::NoMatch => match contradicted.iter().max_by(|a, b| a.similarity.total_cmp(&b.similarity)) {
+                Some(closest) => Err(self.contradiction(request, &said, closest, &catalog)),
+                None => Ok(None),
+            },
         };
         trace.classify_ms = ms(classify_started);
         let found = chosen.map(|id| id.and_then(|id| catalog.get(&id).cloned()));
@@ -148,6 +156,28 @@ impl Planner {
         };
         trace.total_ms = ms(started);
         Ok((response, trace))
+    }
+
+    /// Nothing the prompt's verbs allow is close, yet `closest` (which they contradict) is:
+    /// ask, naming both readings, instead of planning either.
+    fn contradiction(
+        &self,
+        request: &PlanRequest,
+        said: &[verbs::Said],
+        closest: &Scored,
+        catalog: &cloudops_domain::Catalog,
+    ) -> PlanResponse {
+        let phrases: Vec<String> =
+            said.iter().filter(|s| !s.allows.is_empty()).map(|s| format!("\"{}\"", s.phrase)).collect();
+        let title = catalog.get(&closest.id).map_or(closest.id.as_str(), |p| p.title.as_str());
+        let question = format!(
+            "You said {}, and nothing I can do here does that; the closest is \"{title}\" ({}), which would {} instead. Which do you mean? Say the action you want, e.g. \"{} …\".",
+            phrases.join(" and "),
+            closest.id,
+            closest.verb.to_string().replace('_', " "),
+            closest.verb.to_string().replace('_', " "),
+        );
+        clarify(request, None, Clarification { question, missing: vec!["intent".into()], candidates: vec![] })
     }
 
     /// The router could not decide: the LLM chooses among the closest playbooks, or the user is

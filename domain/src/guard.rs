@@ -2,7 +2,8 @@
 //! must be a well-formed AWS call of a supported service, one of the operations of the playbook
 //! the server cited, in the account and region of a resource identified for this request, and
 //! every resource it names (ids, ARNs, buckets, target groups) must be one of those resources.
-//! An explicit IAM deny rejects the plan; an action not known to be allowed is a warning.
+//! An explicit IAM deny rejects the plan; an action not known to be allowed is a warning. The
+//! playbook's verb must be one the prompt's words allow ([`check_verb`]).
 
 use std::collections::BTreeSet;
 
@@ -11,7 +12,9 @@ use thiserror::Error;
 
 use crate::error::PlanError;
 use crate::iam::{IamAction, PermissionVerdict};
+use crate::intent::Verb;
 use crate::playbook::{AllowedCall, SERVICES};
+use crate::verbs::{self, Contradiction};
 use crate::wire::{IdentifiedResource, PlanResponse};
 
 /// Why a plan was rejected. Each names the step and what is wrong.
@@ -33,6 +36,14 @@ pub enum Rejection {
     Denied { step: String, action: String, resource: String },
     #[error("the answer asks a question or refuses, yet carries steps: nothing from it may run")]
     StepsWithQuestion,
+    #[error("{0}: a plan the request's words contradict never runs; ask again with the action you mean")]
+    Contradicts(Contradiction),
+}
+
+/// Verb safety on the client (the server is not trusted): the cited playbook's verb — from
+/// the client's own copy — must be one the prompt's words allow ([`verbs::check`]).
+pub fn check_verb(prompt: &str, identified: &[IdentifiedResource], planned: Verb) -> Result<(), Rejection> {
+    verbs::check(prompt, identified, planned).map_err(Rejection::Contradicts)
 }
 
 /// Parameters whose values name existing resources (recursively: `Targets[].Id`).

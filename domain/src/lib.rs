@@ -23,6 +23,7 @@ pub mod risk;
 pub mod routing;
 pub mod tags;
 pub mod testing;
+pub mod verbs;
 pub mod wire;
 
 pub use constraints::Constraints;

@@ -4,6 +4,7 @@
 //! to a slower classifier (the LLM) or ask the user.
 
 use crate::intent::Verb;
+use crate::verbs;
 use crate::wire::IdentifiedResource;
 
 /// A candidate playbook with its best utterance similarity (cosine, -1..1).
@@ -37,129 +38,16 @@ pub const MARGIN: f32 = 0.06;
 pub const CONFIDENT: f32 = 0.55;
 pub const UNSURE_CANDIDATES: usize = 3;
 
-/// Words and phrases naming each verb. Longer phrases are listed before the words they
-/// contain, and a phrase consumes its words ("remove tag" is not also "remove").
-const VERB_WORDS: &[(&str, Verb)] = &[
-    ("remove the tag", Verb::Untag),
-    ("remove tag", Verb::Untag),
-    ("delete tag", Verb::Untag),
-    ("untag", Verb::Untag),
-    ("add tag", Verb::Tag),
-    ("add a tag", Verb::Tag),
-    ("tag", Verb::Tag),
-    ("label", Verb::Tag),
-    ("shut down", Verb::Stop),
-    ("shutdown", Verb::Stop),
-    ("turn off", Verb::Stop),
-    ("power off", Verb::Stop),
-    ("stop", Verb::Stop),
-    ("halt", Verb::Stop),
-    ("pause", Verb::Stop),
-    ("turn on", Verb::Start),
-    ("power on", Verb::Start),
-    ("bring up", Verb::Start),
-    ("start", Verb::Start),
-    ("resume", Verb::Start),
-    ("boot", Verb::Start),
-    ("restart", Verb::Reboot),
-    ("reboot", Verb::Reboot),
-    ("bounce", Verb::Reboot),
-    ("terminate", Verb::Terminate),
-    ("kill", Verb::Terminate),
-    ("destroy", Verb::Terminate),
-    ("delete", Verb::Delete),
-    ("drop", Verb::Delete),
-    ("empty", Verb::Delete),
-    ("snapshot", Verb::Snapshot),
-    ("back up", Verb::Snapshot),
-    ("backup", Verb::Snapshot),
-    ("resize", Verb::Resize),
-    ("scale", Verb::Resize),
-    ("change the instance type", Verb::Resize),
-    ("instance class", Verb::Modify),
-    ("memory", Verb::Modify),
-    ("timeout", Verb::Modify),
-    ("concurrency", Verb::Modify),
-    ("lifecycle", Verb::Modify),
-    ("modify", Verb::Modify),
-    ("image", Verb::CreateImage),
-    ("ami", Verb::CreateImage),
-    ("fail over", Verb::Failover),
-    ("failover", Verb::Failover),
-    ("enable", Verb::Enable),
-    ("block public", Verb::Enable),
-    ("versioning", Verb::Enable),
-    ("deletion protection", Verb::Enable),
-    ("disable", Verb::Disable),
-    ("publish", Verb::Publish),
-    ("deregister", Verb::Deregister),
-    ("drain", Verb::Deregister),
-    ("take out of", Verb::Deregister),
-    ("register", Verb::Register),
-    ("put back", Verb::Register),
-    ("revoke", Verb::Revoke),
-    ("close port", Verb::Revoke),
-    ("list", Verb::List),
-    ("which", Verb::List),
-    ("show", Verb::Describe),
-    ("describe", Verb::Describe),
-    ("details", Verb::Describe),
-];
-
-fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-    let after = text[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-    before && after
-}
-
-/// The verbs the prompt's words name, in table order, without repeats.
-pub fn verb_hints(prompt: &str) -> Vec<Verb> {
-    let mut verbs = Vec::new();
-    for (_, verb) in verb_matches(prompt) {
-        if !verbs.contains(&verb) {
-            verbs.push(verb);
-        }
-    }
-    verbs
-}
-
-/// The phrases of `prompt` that name a verb ("shut down", "stop"), in the order they appear:
-/// what a follow-up without a verb ("now the staging one") takes from the turn before.
-pub fn verb_phrases(prompt: &str) -> Vec<&'static str> {
-    let mut found = verb_matches(prompt);
-    found.sort_by_key(|(at, _)| *at);
-    found.into_iter().map(|(at, _)| at.1).collect()
-}
-
-/// Every (position, phrase) and verb found, in table order; a longer phrase consumes its words
-/// so shorter entries do not match inside it.
-fn verb_matches(prompt: &str) -> Vec<((usize, &'static str), Verb)> {
-    let mut text = prompt.to_lowercase();
-    let mut found = Vec::new();
-    for (phrase, verb) in VERB_WORDS {
-        let mut from = 0;
-        while let Some(at) = text[from..].find(phrase) {
-            let start = from + at;
-            let end = start + phrase.len();
-            if is_word_boundary(&text, start, end) {
-                found.push(((start, *phrase), *verb));
-                text.replace_range(start..end, &" ".repeat(phrase.len()));
-            }
-            from = end;
-        }
-    }
-    found
-}
-
-/// Decides among `scored` (any order). Reads and describes count as one family.
+/// Decides among `scored` (any order). A playbook whose verb a phrase of the prompt allows
+/// ([`verbs::said`]) gets [`VERB_BONUS`]; verb safety (dropping the playbooks the prompt's
+/// verbs contradict) is the caller's step before this one.
 pub fn route(prompt: &str, scored: &[Scored]) -> Route {
-    let hints = verb_hints(prompt);
+    let said = verbs::said(prompt);
     let lower = prompt.to_lowercase();
-    let family = |v: Verb| if v == Verb::Describe { Verb::List } else { v };
     let mut ranked: Vec<(String, f32)> = scored
         .iter()
         .map(|s| {
-            let bonus = if hints.iter().any(|h| family(*h) == family(s.verb)) { VERB_BONUS } else { 0.0 };
+            let bonus = if said.iter().any(|p| p.allows.contains(&s.verb)) { VERB_BONUS } else { 0.0 };
             let unsaid = !s.keywords.is_empty() && !s.keywords.iter().any(|k| lower.contains(&k.to_lowercase()));
             let penalty = if unsaid { KEYWORD_PENALTY } else { 0.0 };
             (s.id.clone(), s.similarity + bonus - penalty)
@@ -216,16 +104,6 @@ pub fn intent_text(prompt: &str, identified: &[IdentifiedResource]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verb_phrases_consume_their_words() {
-        assert_eq!(verb_hints("stop pg-instance-main1"), vec![Verb::Stop]);
-        assert_eq!(verb_hints("remove tag owner from web-1"), vec![Verb::Untag]);
-        assert_eq!(verb_hints("please shut down the db and take a snapshot"), vec![Verb::Stop, Verb::Snapshot]);
-        assert_eq!(verb_hints("restart web-1"), vec![Verb::Reboot]);
-        assert_eq!(verb_hints("stopped instances"), Vec::<Verb>::new());
-        assert_eq!(verb_hints("startup-db"), Vec::<Verb>::new());
-    }
 
     fn s(id: &str, verb: Verb, similarity: f32) -> Scored {
         Scored { id: id.into(), verb, similarity, keywords: Vec::new() }

@@ -4,7 +4,7 @@
 //! and — when this prompt has no verb — the last verb said.
 
 use cloudops_domain::lookup::Verdict;
-use cloudops_domain::{ChatRole, routing};
+use cloudops_domain::{ChatRole, verbs};
 use cloudops_ports::{ChatMessage, ConversationId, ConversationSummary};
 
 use super::open::Open;
@@ -67,8 +67,8 @@ impl Client {
         let mut earlier: Vec<ChatMessage> = open.chat.recent(conversation, RECENT_TURNS * 2).await?;
         earlier.retain(|m| m.role == ChatRole::User && m.at >= since);
         earlier.reverse();
-        let verb_from = if routing::verb_phrases(prompt).is_empty() {
-            earlier.iter().find(|m| !routing::verb_phrases(&m.text).is_empty()).map(|m| m.text.clone())
+        let verb_from = if verbs::verb_phrases(prompt).is_empty() {
+            earlier.iter().find(|m| !verbs::verb_phrases(&m.text).is_empty()).map(|m| m.text.clone())
         } else {
             None
         };
@@ -88,7 +88,7 @@ impl Client {
             };
             let lookup = self.search_in(open, &text, limit).await?;
             let planned = match &verb_from {
-                Some(from) => format!("{} {prompt}", routing::verb_phrases(from).join(" ")),
+                Some(from) => format!("{} {prompt}", verbs::verb_phrases(from).join(" ")),
                 None => prompt.to_owned(),
             };
             let follow_up = FollowUp { resources_from: message.text.clone(), verb_from };

@@ -294,7 +294,8 @@ impl Client {
             return Ok(review);
         }
         let catalog = self.parts().playbooks.load().map_err(ClientError::Playbooks)?;
-        match CheckedPlan::check(review.planned.response.clone(), &review.planned.identified_resources, &catalog) {
+        let planned = &review.planned;
+        match CheckedPlan::check(&planned.prompt, planned.response.clone(), &planned.identified_resources, &catalog) {
             Err(refusal) => {
                 let event = AuditEvent::Refusal { digest: Some(review.digest.clone()), reason: refusal.to_string() };
                 audit.append(now(), event).await?;

@@ -174,6 +174,16 @@ async fn the_client_runs_every_pipeline_against_the_emulator_and_the_embedded_st
     assert!(matches!(refused.verdict, Verdict::Refused(_)), "{:?}", refused.verdict);
     assert!(matches!(client.run(refused, None, RunOptions::default()).await, Err(ClientError::NotRunnable(_))));
 
+    // Verb safety on the client: a planner answering "shut down …" with a start plan is
+    // refused (the server is not trusted), audited, and nothing runs.
+    let mut swapped = client.plan("start pg-instance-main1", &conversation).await.unwrap();
+    swapped.prompt = "shut down pg-instance-main1".into();
+    let refused = client.review(swapped).await.unwrap();
+    let Verdict::Refused(reasons) = &refused.verdict else { panic!("{:?}", refused.verdict) };
+    assert!(reasons.iter().any(|r| r.contains("\"shut down\"") && r.contains("would start")), "{reasons:?}");
+    assert!(matches!(client.run(refused, None, RunOptions::default()).await, Err(ClientError::NotRunnable(_))));
+    assert_eq!(db_status(&aws, "staging", "pg-instance-main1").await, "stopped");
+
     // Exec: a saved plan runs; the same file modified is refused as modified, and a file
     // sealed by another store's key is refused as such (typed, so a UI can say which).
     let file = home.path().join("start.plan.json");
@@ -239,9 +249,9 @@ async fn the_client_runs_every_pipeline_against_the_emulator_and_the_embedded_st
     let first_run = kinds.iter().position(|k| *k == "started").unwrap();
     assert_eq!(&kinds[..first_run], ["request", "plan", "approval"], "request → plan → approval → calls");
     let refusals = kinds.iter().filter(|k| **k == "refusal").count();
-    // the reused approval, the declined plan, the guard, the modified file and (in the other
-    // store's log) nothing: four here.
-    assert_eq!(refusals, 4, "{kinds:?}");
+    // the reused approval, the declined plan, the guard twice (a foreign resource, a verb the
+    // prompt contradicts), the modified file and (in the other store's log) nothing: five here.
+    assert_eq!(refusals, 5, "{kinds:?}");
     assert!(client.verify_audit().await.unwrap().intact());
 
     // The conversation is in the encrypted history.

@@ -109,6 +109,19 @@ pub fn instantiate(playbook: &Playbook, version: &str, request: &PlanRequest, no
     let reference =
         PlaybookRef { id: playbook.id.clone(), version: version.to_owned(), digest: Some(playbook.digest()) };
     let kinds: Vec<&str> = playbook.targets.kinds.iter().map(|k| k.label()).collect();
+    // Verb safety: whoever chose this playbook, the prompt's words must not contradict it.
+    if let Err(c) = crate::verbs::check(&request.prompt, &request.identified_resources, playbook.verb) {
+        let said: Vec<String> = c.said.iter().map(|s| format!("\"{s}\"")).collect();
+        let question = format!(
+            "You said {}, but \"{}\" would {}: I do not plan an action your words contradict. Which do you mean: {} or {}? Say it with the action you want.",
+            said.join(" and "),
+            playbook.title,
+            playbook.verb.to_string().replace('_', " "),
+            said.join(" / "),
+            playbook.verb.to_string().replace('_', " "),
+        );
+        return clarify(request, None, Clarification { question, missing: vec!["intent".into()], candidates: vec![] });
+    }
     let selection = match select(playbook, &request.identified_resources) {
         Ok(s) => s,
         Err(SelectionProblem::NoTarget) => {
