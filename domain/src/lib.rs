@@ -18,6 +18,7 @@ mod newtype;
 pub mod plan;
 pub mod playbook;
 pub mod policy;
+pub mod quantity;
 pub mod resource;
 pub mod risk;
 pub mod routing;

@@ -338,7 +338,12 @@ pub struct Contradiction {
 impl fmt::Display for Contradiction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let said: Vec<String> = self.said.iter().map(|s| format!("\"{s}\"")).collect();
-        write!(f, "the prompt says {} but the plan would {}", said.join(" and "), self.planned.to_string().replace('_', " "))
+        write!(
+            f,
+            "the prompt says {} but the plan would {}",
+            said.join(" and "),
+            self.planned.to_string().replace('_', " ")
+        )
     }
 }
 
@@ -435,9 +440,10 @@ mod tests {
     #[test]
     fn follow_ups_repeat_split_phrasal_verbs_whole() {
         assert_eq!(verb_phrases("turn the staging db off, then show it"), vec!["turn off", "show"]);
-        assert_eq!(verb_hints(&format!("{} now the other one", verb_phrases("bring it back up").join(" "))), vec![
-            Start
-        ]);
+        assert_eq!(
+            verb_hints(&format!("{} now the other one", verb_phrases("bring it back up").join(" "))),
+            vec![Start]
+        );
     }
 
     /// Verb safety, the invariant: (prompt, planned verb, allowed?).

@@ -154,6 +154,58 @@ fn prompt_parameters_are_typed_range_checked_or_asked_for() {
     assert!(too_big.clarification.unwrap().question.contains("outside the allowed range 128..=10240"));
 }
 
+fn lambda_timeout() -> Playbook {
+    playbook(json!({
+        "id": "lambda-update-timeout", "title": "Change a Lambda function's timeout", "description": "Timeout.",
+        "service": "lambda", "verb": "modify", "targets": {"kinds": ["lambda_function"], "count": "one"},
+        "utterances": ["set the timeout of f to 60 seconds", "give f a 300 second timeout", "timeout=30 for f"],
+        "parameters": {
+            "name": {"type": "string", "from": "target.identifier"},
+            "timeout": {"type": "integer", "from": "prompt", "pattern": "\\bto\\s+(\\d+)\\b", "min": 1, "max": 900,
+                        "unit": "seconds", "relative_to": "target.config.timeout_seconds",
+                        "question": "What should the timeout be, in seconds (1 to 900)?"}
+        },
+        "iam_actions": ["lambda:UpdateFunctionConfiguration"],
+        "steps": [{"id": "set", "description": "Set timeout", "operation": "UpdateFunctionConfiguration",
+                   "parameters": {"FunctionName": "{{ name }}", "Timeout": "{{ timeout }}"}}]
+    }))
+}
+
+#[test]
+fn quantities_convert_into_the_parameters_unit_and_out_of_range_is_a_question() {
+    let mut r = resource_in(ResourceKind::LambdaFunction, "invoice-pdf", "active", "111111111111", "eu-west-1");
+    r.config.timeout_seconds = Some(30);
+    let f = IdentifiedResource::from_resource(&r, 1.0);
+    let plan = |prompt: &str| instantiate(&lambda_timeout(), "v", &request(prompt, vec![f.clone()]), now());
+    let timeout = |prompt: &str| plan(prompt).script.steps.first().map(|s| s.call.parameters["Timeout"].clone());
+    assert_eq!(timeout("give invoice-pdf a 5 minute timeout"), Some(json!(300)));
+    assert_eq!(timeout("set the timeout of invoice-pdf to 90s"), Some(json!(90)));
+    assert_eq!(timeout("set the timeout of invoice-pdf to 45"), Some(json!(45)), "a bare number is in seconds");
+    assert_eq!(timeout("double the timeout of invoice-pdf"), Some(json!(60)), "relative to the current 30 s");
+    let too_long = plan("give invoice-pdf a 20 minute timeout").clarification.expect("a question, not a clamp");
+    assert!(
+        too_long.question.contains("20 minute is 1200 seconds, outside the allowed range 1..=900"),
+        "{}",
+        too_long.question
+    );
+    let fraction = plan("set the timeout of invoice-pdf to 1.25 seconds").clarification.expect("a question");
+    assert!(fraction.question.contains("not a whole number of seconds"), "{}", fraction.question);
+}
+
+#[test]
+fn a_playbook_the_prompt_contradicts_is_a_question_naming_both_readings() {
+    let r = instantiate(
+        &rds_stop(),
+        "v",
+        &request("bring pg-instance-main1 back up", vec![rds("pg-instance-main1", "available", "111111111111")]),
+        now(),
+    );
+    assert!(r.script.steps.is_empty(), "nothing to run");
+    let c = r.clarification.expect("a question");
+    assert!(c.question.contains("\"bring back up\"") && c.question.contains("would stop"), "{}", c.question);
+    assert_eq!(c.missing, vec!["intent"]);
+}
+
 #[test]
 fn many_targets_run_once_per_account_and_region() {
     let pb = playbook(json!({

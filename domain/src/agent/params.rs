@@ -131,6 +131,56 @@ fn from_prompt(p: &Parameter, prompt: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// A prompt parameter: a quantity stated with a unit, converted into the parameter's
+/// ([`Parameter::unit`]); a change relative to the current value ([`Parameter::relative_to`]);
+/// else the playbook's pattern. Out of range is a problem that says both forms, never a clamp.
+fn from_prompt_in_unit(name: &str, p: &Parameter, ctx: &ParamContext<'_>) -> Result<Value, ParamProblem> {
+    let invalid = |problem: String| ParamProblem::Invalid { name: name.to_owned(), problem };
+    let in_range = |n: i64| p.min.is_none_or(|min| n >= min) && p.max.is_none_or(|max| n <= max);
+    let range = |unit: &str| {
+        let bound = |b: Option<i64>| b.map_or_else(String::new, |m| m.to_string());
+        format!("the allowed range {}..={}{unit}", bound(p.min), bound(p.max))
+    };
+    if let Some(unit) = p.unit {
+        match crate::quantity::in_unit(ctx.prompt, unit) {
+            Ok(Some((n, _))) if in_range(n) => return Ok(Value::from(n)),
+            Ok(Some((n, said))) => {
+                return Err(invalid(format!(
+                    "{said} is {n} {}, outside {}",
+                    unit.label(),
+                    range(&format!(" {}", unit.label()))
+                )));
+            }
+            Err(problem) => return Err(invalid(problem.to_string())),
+            Ok(None) => {}
+        }
+    }
+    if let Some(current) = &p.relative_to
+        && let Some(factor) = crate::quantity::relative_factor(ctx.prompt)
+    {
+        let source: Source = current.parse().map_err(|_| invalid(format!("bad relative_to source '{current}'")))?;
+        let now = match &source {
+            Source::Target(f) => from_resources(name, p, ctx.targets, f, false)?,
+            _ => Value::Null,
+        };
+        let Some(now) = now.as_f64() else {
+            return Err(invalid(
+                "the current value is not known, so it cannot be changed relative to it; give the new value".into(),
+            ));
+        };
+        let wanted = now * factor;
+        if (wanted - wanted.round()).abs() > 1e-9 {
+            return Err(invalid(format!("{wanted} is not a whole number; give the new value")));
+        }
+        let n = wanted.round() as i64;
+        if !in_range(n) {
+            return Err(invalid(format!("{factor}x the current {now} is {n}, outside {}", range(""))));
+        }
+        return Ok(Value::from(n));
+    }
+    Ok(from_prompt(p, ctx.prompt))
+}
+
 /// Resolves every parameter of `playbook` for one group, or says what is missing/invalid.
 pub fn resolve(playbook: &Playbook, ctx: &ParamContext<'_>) -> Result<BTreeMap<String, Value>, Vec<ParamProblem>> {
     let mut values = BTreeMap::new();
@@ -151,7 +201,7 @@ pub fn resolve(playbook: &Playbook, ctx: &ParamContext<'_>) -> Result<BTreeMap<S
                 templates.push((name, p));
                 continue;
             }
-            Source::Prompt => Ok(from_prompt(p, ctx.prompt)),
+            Source::Prompt => from_prompt_in_unit(name, p, ctx),
             Source::Target(f) => from_resources(name, p, ctx.targets, f, false),
             Source::Targets(f) => from_resources(name, p, ctx.targets, f, true),
             Source::Related(kind, f) => {

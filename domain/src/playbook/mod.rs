@@ -140,6 +140,15 @@ pub struct Parameter {
     /// What to ask the user when the value is missing ("how much memory, in MB?").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    /// For `prompt`: the unit the value is in. A quantity the prompt states with a unit of
+    /// the same dimension ("5 minutes", "1 GB") is converted into it before the pattern is
+    /// tried ([`crate::quantity::in_unit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::quantity::Unit>,
+    /// For `prompt`: where the current value is (a `target.config.<field>` source), so
+    /// "double" / "halve" set it relative to that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_to: Option<String>,
 }
 
 /// A condition every primary target must meet before the plan is offered.

@@ -158,6 +158,19 @@ impl Playbook {
             if p.pattern.is_some() && source != Source::Prompt {
                 return Err(err(format!("{at}.pattern"), "only prompt parameters have a pattern"));
             }
+            if (p.unit.is_some() || p.relative_to.is_some())
+                && (source != Source::Prompt || p.kind != ParamType::Integer)
+            {
+                return Err(err(&at, "`unit` and `relative_to` are for integer prompt parameters"));
+            }
+            if let Some(current) = &p.relative_to
+                && !matches!(current.parse::<Source>(), Ok(Source::Target(_)))
+            {
+                return Err(err(
+                    format!("{at}.relative_to"),
+                    "must be a `target.…` source, e.g. target.config.memory_mb",
+                ));
+            }
         }
         Ok(())
     }
