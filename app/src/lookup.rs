@@ -103,7 +103,7 @@ impl Lookup {
         limit: usize,
     ) -> Result<LookupResult, AppError> {
         let parsed = parse(prompt, &self.accounts);
-        let query = NameQuery::new(&parsed.terms);
+        let query = self.index.focus(&NameQuery::new(&parsed.terms));
         let resources = self.index.resources();
         // An exact name, identifier or ARN is the answer: no similarity search then. Otherwise
         // the prompt is embedded (on the embedder's own thread) while names are matched here.

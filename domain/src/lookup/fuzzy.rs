@@ -1,9 +1,88 @@
 //! Name similarity: exact, token, prefix and typo-tolerant matching of what the user typed
 //! against a resource's name or identifier. Scores are in `0.0..=1.0`; 1.0 is an exact match.
 
-/// Lower-case alphanumeric runs: `"pg-instance-main1"` → `["pg", "instance", "main1"]`.
+/// Lower-case alphanumeric runs, camelCase split: `"pg-instance-main1"` → `["pg", "instance",
+/// "main1"]`, `"OrdersAPIHandler"` → `["orders", "api", "handler"]`.
 pub fn tokens(s: &str) -> Vec<String> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect()
+    let mut out = Vec::new();
+    for run in s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
+        let chars: Vec<char> = run.chars().collect();
+        let mut start = 0;
+        for i in 1..chars.len() {
+            let (prev, c) = (chars[i - 1], chars[i]);
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            // "ordersApi" splits before 'A'; "APIHandler" before 'H'.
+            if c.is_uppercase() && (prev.is_lowercase() || (prev.is_uppercase() && next_lower)) {
+                out.push(chars[start..i].iter().collect::<String>().to_lowercase());
+                start = i;
+            }
+        }
+        out.push(chars[start..].iter().collect::<String>().to_lowercase());
+    }
+    out
+}
+
+/// Abbreviations people use for the words in names, both ways ("db" / "database").
+const SYNONYMS: &[&[&str]] = &[
+    &["db", "database", "databases", "dbs"],
+    &["prod", "production", "prd"],
+    &["stg", "stage", "staging"],
+    &["dev", "development"],
+    &["pg", "postgres", "postgresql"],
+    &["cfg", "config", "configuration"],
+    &["svc", "service"],
+    &["app", "application"],
+    &["env", "environment"],
+    &["img", "image", "images"],
+    &["msg", "message", "messages"],
+    &["auth", "authentication"],
+    &["k8s", "kubernetes"],
+    &["fn", "func", "function"],
+    &["lb", "loadbalancer"],
+    &["sbx", "sandbox"],
+    &["repl", "replica"],
+];
+
+/// The other spellings of token `t` (abbreviations, singular and plural), not `t` itself.
+pub fn variants(t: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for group in SYNONYMS.iter().filter(|g| g.contains(&t)) {
+        out.extend(group.iter().filter(|w| **w != t).map(|w| (*w).to_owned()));
+    }
+    let singular = singular(t);
+    if singular != t {
+        out.push(singular.into_owned());
+    } else if t.len() >= 3 && t.chars().all(char::is_alphabetic) {
+        out.push(format!("{t}s"));
+        if t.ends_with('y') {
+            out.push(format!("{}ies", &t[..t.len() - 1]));
+        } else if t.ends_with('x') || t.ends_with("ch") || t.ends_with("sh") {
+            out.push(format!("{t}es"));
+        }
+    }
+    out
+}
+
+/// The singular of an English plural token, the token itself otherwise ("brokers" → "broker",
+/// "policies" → "policy", "boxes" → "box"; "class" and "us" stay).
+pub fn singular(t: &str) -> std::borrow::Cow<'_, str> {
+    if t.len() < 4 || !t.chars().all(char::is_alphabetic) || t.ends_with("ss") || t.ends_with("us") {
+        return t.into();
+    }
+    if let Some(stem) = t.strip_suffix("ies") {
+        return format!("{stem}y").into();
+    }
+    if let Some(stem) = t.strip_suffix("es")
+        && (stem.ends_with('x') || stem.ends_with("ch") || stem.ends_with("sh"))
+    {
+        return stem.into();
+    }
+    t.strip_suffix('s').map_or(t.into(), Into::into)
+}
+
+/// Whether two tokens are the same word in another form (plural, abbreviation).
+fn same_word(q: &str, c: &str) -> bool {
+    singular(q) == singular(c) || SYNONYMS.iter().any(|g| g.contains(&q) && g.contains(&c))
 }
 
 /// Edits allowed for a typo in a token of `len` characters (none below 4: too many collide).
@@ -81,12 +160,16 @@ fn char_prefix(s: &str, n: usize) -> &str {
     s.char_indices().nth(n).map_or(s, |(at, _)| &s[..at])
 }
 
-/// How well the query token `q` matches the name token `c`: equal 1.0; `c` starts with `q`
+/// How well the query token `q` matches the name token `c`: equal 1.0; the same word in
+/// another form (plural, abbreviation: "brokers"/"broker", "db"/"database") 0.95; `c` starts with `q`
 /// ("main" → "main1") 0.75–1.0 by how much of `c` is covered; a typo 0.85 (one edit) or
 /// 0.75 (two); a typo in a prefix 0.7; otherwise 0.
 pub fn token_similarity(q: &str, c: &str) -> f32 {
     if q == c {
         return 1.0;
+    }
+    if same_word(q, c) {
+        return 0.95;
     }
     let (ql, cl) = (char_len(q), char_len(c));
     if ql >= 2 && c.starts_with(q) {
@@ -210,6 +293,30 @@ mod tests {
         assert!(token_similarity("instnce", "instance") > 0.8);
         assert_eq!(token_similarity("pg", "pq"), 0.0, "short tokens need exact or prefix matches");
         assert_eq!(token_similarity("03", "04"), 0.0, "numbers are never typos of each other");
+    }
+
+    #[test]
+    fn names_match_by_their_words_in_any_form() {
+        assert_eq!(tokens("OrdersAPIHandler"), ["orders", "api", "handler"]);
+        assert_eq!(tokens("batch_worker_07"), ["batch", "worker", "07"]);
+        assert_eq!(tokens("pg-instance-main1"), ["pg", "instance", "main1"]);
+        assert_eq!(singular("brokers"), "broker");
+        assert_eq!(singular("policies"), "policy");
+        assert_eq!(singular("class"), "class");
+        // Plural/singular, word order, separators, camelCase, abbreviations.
+        for (query, name) in [
+            ("invoice archive", "acme-invoices-archive"),
+            ("archive invoices", "acme-invoices-archive"),
+            ("orders api handler", "OrdersApiHandler"),
+            ("batch worker 07", "batch_worker_07"),
+            ("orders database", "orders-db"),
+            ("kafka brokers", "kafka-broker"),
+            ("payments production", "payments-prod"),
+        ] {
+            let s = score(query, name);
+            assert!(s > 0.85, "{query} / {name}: {s}");
+        }
+        assert!(score("invoice archive", "acme-invoices-archive") > score("invoice archive", "acme-invoices-raw"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::intent::Filters;
 use crate::resource::Resource;
 
 use super::facets::{DocFilter, Facets};
-use super::fuzzy::{NameQuery, token_similarity, tokens};
+use super::fuzzy::{NameQuery, token_similarity, tokens, variants};
 
 /// One searchable string of a resource (its name or its identifier), lower case, tokenised.
 #[derive(Debug, Clone)]
@@ -134,9 +134,28 @@ impl NameIndex {
         best_score(query, &self.keys[doc])
     }
 
-    /// Vocabulary tokens matching the query token `q` (exactly, as a prefix or with a typo).
+    /// `query` without the tokens no name or identifier in the index has in any form
+    /// ("give", "minute", "versioning"): words of the request, not of a name, which would only
+    /// dilute every name's coverage. All of it when no token matches anything.
+    pub fn focus(&self, query: &NameQuery) -> NameQuery {
+        let kept: Vec<String> = query.tokens.iter().filter(|t| !self.expand(t).is_empty()).cloned().collect();
+        if kept.is_empty() || kept.len() == query.tokens.len() {
+            return query.clone();
+        }
+        let joined = kept.join("-");
+        NameQuery { words: query.words.clone(), tokens: kept, joined }
+    }
+
+    /// Vocabulary tokens matching the query token `q` (exactly, in another form, as a prefix
+    /// or with a typo).
     fn expand(&self, q: &str) -> Vec<(usize, f32)> {
         let mut out = Vec::new();
+        for v in variants(q) {
+            let at = self.vocabulary.partition_point(|t| t.as_str() < v.as_str());
+            if self.vocabulary.get(at).is_some_and(|t| *t == v) {
+                out.push((at, token_similarity(q, &v)));
+            }
+        }
         let start = self.vocabulary.partition_point(|t| t.as_str() < q);
         if q.chars().count() >= 2 {
             for (i, t) in self.vocabulary[start..].iter().enumerate().take(PREFIX_EXPANSION) {

@@ -86,8 +86,23 @@ fn accounts_for_alias_word<'a>(word: &str, accounts: &'a [AccountName]) -> Vec<&
     if hits.len() == accounts.len() && accounts.len() > 1 { Vec::new() } else { hits }
 }
 
+/// `prompt` with the words that say what to do blanked out: verb phrases ("bring … back
+/// up", "enable versioning") and quantities ("a 5 minute"), which name no resource.
+fn without_request_words(prompt: &str) -> String {
+    let mut text = prompt.to_owned();
+    let mut spans: Vec<(usize, usize)> = crate::verbs::said(prompt).into_iter().flat_map(|s| s.spans).collect();
+    spans.extend(crate::quantity::quantities(prompt).into_iter().map(|q| q.span));
+    for (start, end) in spans {
+        if text.is_char_boundary(start) && text.is_char_boundary(end) && end <= text.len() {
+            text.replace_range(start..end, &" ".repeat(end - start));
+        }
+    }
+    text
+}
+
 /// Parses `prompt` against the user's `accounts`.
 pub fn parse(prompt: &str, accounts: &[AccountName]) -> ParsedQuery {
+    let prompt = &without_request_words(prompt);
     let original: Vec<&str> = prompt.split_whitespace().map(clean).filter(|w| !w.is_empty()).collect();
     let lower: Vec<String> = original.iter().map(|w| w.to_lowercase()).collect();
     let mut used = vec![false; lower.len()];
