@@ -4,6 +4,7 @@ mod bench;
 mod cargo;
 mod demo;
 mod emulator;
+mod eval;
 mod keychain;
 mod models;
 mod test;
@@ -38,6 +39,11 @@ enum Task {
     },
     /// Start the emulator, seed a small estate and show what cloudops can do with it.
     Demo,
+    /// Run an evaluation and print its figures: `plan` (the paraphrase suite).
+    Eval {
+        #[command(subcommand)]
+        suite: eval::Suite,
+    },
     /// Run a benchmark and print its figures: `sync`, `store`, `lookup`.
     Bench {
         #[command(subcommand)]
@@ -51,6 +57,7 @@ fn main() -> anyhow::Result<()> {
         Task::Emulator { action } => emulator::run(action),
         Task::Test { no_lint, cargo_args } => test::run(no_lint, &cargo_args),
         Task::Demo => demo::run(),
+        Task::Eval { suite } => eval::run(suite),
         Task::Bench { suite } => bench::run(suite),
     }
 }

@@ -1,0 +1,37 @@
+//! `cargo xtask eval …`: evaluations that print accuracy figures (CI runs them after the tests).
+
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::emulator::root;
+
+#[derive(Debug, Subcommand)]
+pub enum Suite {
+    /// The planner's paraphrase suite (>= 500 prompts, every playbook, four accounts): accuracy
+    /// per playbook, confusion pairs, contradicting-verb plans (must be 0), router p50.
+    Plan {
+        /// Print every wrong answer, not only the first.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+pub fn run(suite: Suite) -> anyhow::Result<()> {
+    match suite {
+        Suite::Plan { verbose } => {
+            crate::models::setup()?;
+            let flags: &[&str] = if verbose { &["--verbose"] } else { &[] };
+            let status = Command::new(crate::cargo::workspace_binary("eval-plan")?)
+                .args(flags)
+                .current_dir(root())
+                .status()
+                .context("cannot run eval-plan")?;
+            if !status.success() {
+                bail!("eval-plan failed ({status}): a plan contradicted its prompt's words, or the pipeline broke");
+            }
+            Ok(())
+        }
+    }
+}
