@@ -125,6 +125,15 @@ impl Planner {
                 trace.route_score = candidates.first().map(|c| c.1);
                 self.decide_unsure(request, &intent, &catalog, &candidates, &mut trace, &mut warnings).await.map(Some)
             }
+            // Nothing close enough, yet the prompt's verbs allow some candidates: let the LLM
+            // (or the user) choose among those rather than give up.
+            Route::NoMatch if said.iter().any(|s| !s.allows.is_empty()) && !scored.is_empty() => {
+                let mut allowed: Vec<(String, f32)> = scored.iter().map(|s| (s.id.clone(), s.similarity)).collect();
+                allowed.sort_by(|a, b| b.1.total_cmp(&a.1));
+                allowed.truncate(routing::UNSURE_CANDIDATES);
+                trace.route_score = allowed.first().map(|c| c.1);
+                self.decide_unsure(request, &intent, &catalog, &allowed, &mut trace, &mut warnings).await.map(Some)
+            }
             Route::NoMatch => match contradicted.iter().max_by(|a, b| a.similarity.total_cmp(&b.similarity)) {
                 Some(closest) => Err(self.contradiction(request, &said, closest, &catalog)),
                 None => Ok(None),

@@ -4,6 +4,7 @@
 //! to a slower classifier (the LLM) or ask the user.
 
 use crate::intent::Verb;
+use crate::lookup::fuzzy::{singular, tokens};
 use crate::verbs;
 use crate::wire::IdentifiedResource;
 
@@ -31,6 +32,9 @@ pub enum Route {
 pub const VERB_BONUS: f32 = 0.12;
 /// Taken from a playbook with keywords when the prompt says none of them.
 pub const KEYWORD_PENALTY: f32 = 0.15;
+/// Added to a playbook with keywords when the prompt says one ("stop it after a final
+/// snapshot" is the stop-with-snapshot playbook, not a plain stop).
+pub const KEYWORD_BONUS: f32 = 0.06;
 /// Below this (after the bonus) a playbook is not a candidate.
 pub const MIN_SCORE: f32 = 0.35;
 /// The best is chosen outright when it leads the next by this much (and passes [`CONFIDENT`]).
@@ -47,10 +51,17 @@ pub fn route(prompt: &str, scored: &[Scored]) -> Route {
     let mut ranked: Vec<(String, f32)> = scored
         .iter()
         .map(|s| {
-            let bonus = if said.iter().any(|p| p.allows.contains(&s.verb)) { VERB_BONUS } else { 0.0 };
-            let unsaid = !s.keywords.is_empty() && !s.keywords.iter().any(|k| lower.contains(&k.to_lowercase()));
-            let penalty = if unsaid { KEYWORD_PENALTY } else { 0.0 };
-            (s.id.clone(), s.similarity + bonus - penalty)
+            // One bonus per phrase that allows the verb, at most two: "reboot it with a failover"
+            // fits reboot-with-failover better than a plain reboot.
+            let phrases = said.iter().filter(|p| p.allows.contains(&s.verb)).count().min(2);
+            let bonus = VERB_BONUS * phrases as f32;
+            let said_keyword = s.keywords.iter().any(|k| lower.contains(&k.to_lowercase()));
+            let adjust = match (s.keywords.is_empty(), said_keyword) {
+                (true, _) => 0.0,
+                (false, true) => KEYWORD_BONUS,
+                (false, false) => -KEYWORD_PENALTY,
+            };
+            (s.id.clone(), s.similarity + bonus + adjust)
         })
         .filter(|(_, score)| *score >= MIN_SCORE)
         .collect();
@@ -86,11 +97,27 @@ pub fn intent_text(prompt: &str, identified: &[IdentifiedResource]) -> String {
         places.insert(r.region.as_str().to_owned());
         places.extend(r.account_alias.iter().map(|a| a.to_lowercase()));
     }
+    // The words of names said as words ("the ml training gpu box" for `ml-training-gpu`),
+    // unless the word says what to do here.
+    let mut name_words: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for r in identified {
+        for t in r.name.iter().flat_map(|n| tokens(n)) {
+            if t.len() >= 2 && !t.chars().all(|c| c.is_ascii_digit()) {
+                name_words.insert(singular(&t).into_owned(), r.resource_type.label());
+            }
+        }
+    }
+    let said: Vec<(usize, usize)> = verbs::said(prompt).into_iter().flat_map(|s| s.spans).collect();
     let mut out: Vec<&str> = Vec::new();
+    let mut from = 0;
     for word in prompt.split_whitespace() {
+        let at = from + prompt[from..].find(word).unwrap_or(0);
+        from = at + word.len();
         let lower = word.to_lowercase();
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        if let Some(label) = kinds.get(&bare).or_else(|| kinds.get(&lower)) {
+        let says_what_to_do = said.iter().any(|&(start, end)| at < end && start < at + word.len());
+        let name_word = (!says_what_to_do).then(|| name_words.get(singular(&bare).as_ref())).flatten();
+        if let Some(label) = kinds.get(&bare).or_else(|| kinds.get(&lower)).or(name_word) {
             if out.last() != Some(label) {
                 out.push(label);
             }
@@ -132,7 +159,7 @@ mod tests {
             matches!(route("stop pg-main in staging", &scored), Route::Confident { id, .. } if id == "rds-stop-instance")
         );
         assert!(
-            matches!(route("stop pg-main, snapshot first", &scored), Route::Unsure(c) if c[0].0 == "rds-stop-with-snapshot")
+            matches!(route("stop pg-main, snapshot first", &scored), Route::Confident { id, .. } if id == "rds-stop-with-snapshot")
         );
     }
 
@@ -147,5 +174,12 @@ mod tests {
         assert_eq!(intent_text("Start PG-instance-main1, in acme-staging (us-east-1)!", &ids), "Start RDS instance in");
         assert_eq!(intent_text("123456789012", &ids), "123456789012", "nothing left: the prompt");
         assert_eq!(intent_text("stop pg-main", &[]), "stop pg-main");
+        // A name said as words is the resource too, but not a word that says what to do.
+        let gpu = resource_in(ResourceKind::Ec2Instance, "ml-training-gpu", "stopped", "123456789012", "us-east-1");
+        let ids = [IdentifiedResource::from_resource(&gpu, 0.9)];
+        assert_eq!(intent_text("start the ml training gpu", &ids), "start the EC2 instance");
+        let job = resource_in(ResourceKind::LambdaFunction, "snapshot-cleaner", "active", "123456789012", "us-east-1");
+        let ids = [IdentifiedResource::from_resource(&job, 0.9)];
+        assert_eq!(intent_text("snapshot cleaner: describe it", &ids), "snapshot Lambda function describe it");
     }
 }

@@ -259,6 +259,12 @@ pub fn said(prompt: &str) -> Vec<Said> {
     }
     let mut found = Vec::new();
     split_phrasals(&mut text, &mut found);
+    // "make web-1 a c6i.xlarge", "move it to db.r6g.large": an instance type names a resize.
+    for (start, end) in words(&text) {
+        if is_instance_type(&text[start..end]) {
+            found.push(Said { phrase: "instance type", at: start, spans: vec![(start, end)], allows: RESIZE });
+        }
+    }
     for (phrase, allows) in WORDS {
         let mut from = 0;
         while let Some(at) = text[from..].find(phrase) {
@@ -273,6 +279,18 @@ pub fn said(prompt: &str) -> Vec<Said> {
     }
     found.sort_by_key(|s| s.at);
     found
+}
+
+/// `t3.micro`, `c6i.xlarge`, `db.r6g.large`: an EC2 or RDS instance type.
+fn is_instance_type(word: &str) -> bool {
+    let parts: Vec<&str> = word.strip_prefix("db.").unwrap_or(word).split('.').collect();
+    let sizes = ["nano", "micro", "small", "medium", "large", "metal"];
+    matches!(parts.as_slice(), [family, size]
+        if family.len() >= 2
+            && family.starts_with(|c: char| c.is_ascii_lowercase())
+            && family.chars().any(|c| c.is_ascii_digit())
+            && family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && (sizes.contains(size) || size.ends_with("xlarge")))
 }
 
 /// Finds the split phrasal verbs, blanking what they cover in `text`.
@@ -412,6 +430,8 @@ mod tests {
             ("enable versioning on logs", Enable),
             ("which databases are stopped", List),
             ("show pg-main", List),
+            ("make web-1 a c6i.xlarge", Resize),
+            ("move orders-db to db.r6g.large", Resize),
         ];
         for (prompt, verb) in table {
             assert_eq!(verbs(prompt).first(), Some(verb), "{prompt}: {:?}", said(prompt));

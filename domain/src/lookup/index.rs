@@ -302,10 +302,11 @@ fn is_id_like(token: &str) -> bool {
 /// A resource's searchable strings: its name and its identifier (once when they are equal).
 fn keys_of(r: &Resource) -> Vec<Key> {
     let mut keys: Vec<Key> = Vec::with_capacity(2);
-    for text in r.name.iter().map(String::as_str).chain([r.identifier.as_str()]) {
-        let text = text.to_lowercase();
+    for original in r.name.iter().map(String::as_str).chain([r.identifier.as_str()]) {
+        let text = original.to_lowercase();
         if !keys.iter().any(|k| k.text == text) {
-            keys.push(Key { tokens: tokens(&text), text });
+            // Tokens from the name as written: camelCase splits need its capitals.
+            keys.push(Key { tokens: tokens(original), text });
         }
     }
     keys

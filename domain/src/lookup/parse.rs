@@ -102,6 +102,8 @@ fn without_request_words(prompt: &str) -> String {
 
 /// Parses `prompt` against the user's `accounts`.
 pub fn parse(prompt: &str, accounts: &[AccountName]) -> ParsedQuery {
+    // "tag web-1 with owner=alice": the pair is the tag to add, not a filter.
+    let tagging = crate::verbs::said(prompt).iter().any(|s| s.verb() == Some(crate::Verb::Tag));
     let prompt = &without_request_words(prompt);
     let original: Vec<&str> = prompt.split_whitespace().map(clean).filter(|w| !w.is_empty()).collect();
     let lower: Vec<String> = original.iter().map(|w| w.to_lowercase()).collect();
@@ -150,7 +152,9 @@ pub fn parse(prompt: &str, accounts: &[AccountName]) -> ParsedQuery {
         } else if w.contains('=')
             && let Ok(tag) = original[i].trim_start_matches("tag:").parse::<TagFilter>()
         {
-            push_unique(&mut q.filters.tags, tag);
+            if !tagging {
+                push_unique(&mut q.filters.tags, tag);
+            }
         } else if let Ok(id) = w.parse::<AccountId>() {
             let alias = accounts.iter().find(|a| a.id == id).and_then(|a| a.alias.clone());
             push_unique(&mut q.filters.accounts, id);

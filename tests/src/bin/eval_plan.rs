@@ -50,7 +50,8 @@ fn judge(case: &EvalCase, response: &PlanResponse, estate: &[Resource]) -> Optio
             .find(|r| r.name.as_deref() == Some(name) && r.account_alias.as_deref() == Some(alias))
             .expect("the expected target is in the estate");
         let steps = &response.script.steps;
-        let elsewhere = steps.iter().any(|s| s.call.account_id != resource.account_id || s.call.region != resource.region);
+        let elsewhere =
+            steps.iter().any(|s| s.call.account_id != resource.account_id || s.call.region != resource.region);
         let named = steps.iter().any(|s| {
             let text = serde_json::to_string(&s.call.parameters).unwrap_or_default();
             text.contains(resource.identifier.as_str()) || text.contains(resource.arn.as_str())
