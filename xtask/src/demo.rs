@@ -95,6 +95,18 @@ pub fn run() -> anyhow::Result<()> {
     ask(&["stop", "prod-checkout-web-01"], &["--yes"], 2)?;
     drop(server);
 
+    step(
+        "   … understood as meant: never an action the words contradict; phrasal verbs, units and the words inside names (planned, not run)",
+    );
+    println!("# \"delete\" an EC2 instance is a terminate — never a start or a stop:");
+    cloudops(&["plan", "delete", "stag-checkout-web-01"])?;
+    println!("# \"bring … back up\" is a start, not a backup:");
+    cloudops(&["plan", "bring", "pg-instance-main1", "in", "staging", "back", "up"])?;
+    println!("# \"5 minute\" is 300 seconds; the function is named by its words:");
+    cloudops(&["plan", "give", "the", "checkout", "ingest", "east", "function", "a", "5", "minute", "timeout"])?;
+    println!("# \"checkout log bucket\" is acme-staging-checkout-logs-001:");
+    cloudops(&["plan", "enable", "versioning", "on", "the", "checkout", "log", "bucket", "in", "staging"])?;
+
     step("11. A saved plan: `cloudops plan --out`, then `cloudops exec` (the file is sealed; an edit is refused)");
     let plan_file = work.path().join("start.plan.json");
     let plan_path = plan_file.to_string_lossy().into_owned();

@@ -120,7 +120,8 @@ impl NameIndex {
     /// identifier or ARN of a document passing `filters`: then [`Self::search`] ranks that
     /// document 1.0, a class of its own. A few hash lookups, so it can be asked first.
     pub fn has_exact(&self, query: &NameQuery, filters: &Filters) -> bool {
-        let filter = self.filter(filters);
+        let any_kind = any_kind(filters);
+        let filter = self.filter(&any_kind);
         query.words.iter().chain([&query.joined]).any(|text| self.exact(text).iter().any(|&doc| filter.admits(doc)))
     }
 
@@ -191,10 +192,14 @@ impl NameIndex {
     /// Resources matching `query` by name or identifier under `filters`, best first.
     pub fn search(&self, query: &NameQuery, filters: &Filters, limit: usize) -> Vec<NameHit> {
         let filter = self.filter(filters);
+        // A typed name is that resource whatever kind word the prompt has: in "register
+        // instance web-1 with public-alb" the word "instance" is about web-1 only.
+        let any_kind = any_kind(filters);
+        let exact_filter = self.filter(&any_kind);
         let mut hits: Vec<NameHit> = Vec::new();
         for word in &query.words {
             for &doc in self.exact(word) {
-                if filter.admits(doc) && !hits.iter().any(|h| h.doc == doc) {
+                if exact_filter.admits(doc) && !hits.iter().any(|h| h.doc == doc) {
                     hits.push(NameHit { doc, score: 1.0 });
                 }
             }
@@ -276,6 +281,11 @@ impl NameIndex {
         }
         out
     }
+}
+
+/// `filters` without its kinds: what an exactly typed name must pass.
+fn any_kind(filters: &Filters) -> Filters {
+    Filters { kinds: Vec::new(), ..filters.clone() }
 }
 
 /// Keeps the first `limit` items of `items` in `order`, sorted (a partial sort: selecting them
@@ -369,6 +379,19 @@ mod tests {
         let hits = idx.search(&query("reporting-db"), &stopped, 10);
         assert_eq!(hits.iter().map(|h| h.doc).collect::<Vec<_>>(), [2]);
         assert!(idx.search(&query("zzzz"), &Filters::default(), 10).is_empty());
+    }
+
+    #[test]
+    fn a_typed_name_is_found_whatever_kind_word_the_prompt_has() {
+        let idx = index();
+        let ec2 = Filters { kinds: vec![ResourceKind::Ec2Instance], ..Default::default() };
+        // "register instance orders-api-prod-01 with reporting-db": the kind word is one name's.
+        let hits = idx.search(&query("orders-api-prod-01 reporting-db"), &ec2, 10);
+        let docs: Vec<usize> = hits.iter().filter(|h| h.score >= 1.0).map(|h| h.doc).collect();
+        assert_eq!(docs, [2, 3, 4]);
+        assert!(idx.has_exact(&query("reporting-db"), &ec2));
+        // Near names still obey the kind.
+        assert!(idx.search(&query("reportng-db"), &ec2, 10).is_empty());
     }
 
     #[test]
