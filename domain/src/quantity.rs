@@ -160,13 +160,14 @@ pub fn quantities(prompt: &str) -> Vec<Quantity> {
         let first = if half { i + 1 } else { i };
         let value = words.get(first).and_then(|(_, _, w)| number(w).or_else(|| number_word(w)));
         let unit = words.get(first + 1).and_then(|(_, _, u)| unit_word(u.trim_start_matches('-')));
+        // "a"/"an"/"m"/"s"/"d"/"g" alone are too common: a one-letter unit needs digits,
+        // "a"/"an" a spelled-out unit.
+        let too_loose = |first: usize| {
+            let (said, unit) = (&words[first].2, &words[first + 1].2);
+            (unit.len() == 1 && number(said).is_none()) || (matches!(said.as_str(), "a" | "an") && unit.len() < 3)
+        };
         match (value, unit) {
-            // "a"/"an"/"m"/"s"/"d"/"g" alone are too common: a one-letter unit needs digits,
-            // "a"/"an" a spelled-out unit.
-            (Some(n), Some((dimension, scale)))
-                if !(words[first + 1].2.len() == 1 && number(&words[first].2).is_none())
-                    && !(matches!(words[first].2.as_str(), "a" | "an") && words[first + 1].2.len() < 3) =>
-            {
+            (Some(n), Some((dimension, scale))) if !too_loose(first) => {
                 let n = if half { n / 2.0 } else { n };
                 let end = words[first + 1].1;
                 out.push(Quantity {

@@ -54,8 +54,8 @@ pub fn variants(t: &str) -> Vec<String> {
         out.push(singular.into_owned());
     } else if t.len() >= 3 && t.chars().all(char::is_alphabetic) {
         out.push(format!("{t}s"));
-        if t.ends_with('y') {
-            out.push(format!("{}ies", &t[..t.len() - 1]));
+        if let Some(stem) = t.strip_suffix('y') {
+            out.push(format!("{stem}ies"));
         } else if t.ends_with('x') || t.ends_with("ch") || t.ends_with("sh") {
             out.push(format!("{t}es"));
         }

@@ -157,7 +157,7 @@ async fn main() {
         println!("  {playbook:<36} {ok:>3} / {n:<3} {:>6.1} %", 100.0 * *ok as f64 / *n as f64);
     }
     let mut pairs: Vec<_> = confusions.into_iter().collect();
-    pairs.sort_by(|a, b| b.1.cmp(&a.1));
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.1));
     println!("\nconfusion pairs (expected → got: count):");
     for ((expected, got), n) in pairs.iter().take(20) {
         println!("  {expected} → {got}: {n}");
