@@ -121,20 +121,7 @@ fn glued(word: &str) -> Option<(f64, Dimension, f64)> {
 
 /// The prompt's words with their byte ranges, lower case, trimmed of punctuation.
 fn words(prompt: &str) -> Vec<(usize, usize, String)> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    for word in prompt.split_whitespace() {
-        let at = from + prompt[from..].find(word).unwrap_or(0);
-        from = at + word.len();
-        let trimmed = word.trim_matches(|c: char| matches!(c, ',' | ';' | '?' | '!' | '"' | '\'' | '(' | ')'));
-        let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
-        if trimmed.is_empty() {
-            continue;
-        }
-        let start = at + word.find(trimmed).unwrap_or(0);
-        out.push((start, start + trimmed.len(), trimmed.to_lowercase()));
-    }
-    out
+    crate::verbs::words(prompt).into_iter().map(|(s, e)| (s, e, prompt[s..e].to_lowercase())).collect()
 }
 
 /// Every quantity with a unit the prompt states, in order. A bare number is not one (its

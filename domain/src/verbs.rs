@@ -234,7 +234,7 @@ fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {
 
 /// The prompt's words: (start, end) byte ranges of whitespace-separated words, trimmed of
 /// the punctuation around them.
-fn words(text: &str) -> Vec<(usize, usize)> {
+pub(crate) fn words(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut from = 0;
     for word in text.split_whitespace() {
