@@ -51,9 +51,15 @@ pub fn route(prompt: &str, scored: &[Scored]) -> Route {
     let mut ranked: Vec<(String, f32)> = scored
         .iter()
         .map(|s| {
-            // One bonus per phrase that allows the verb, at most two: "reboot it with a failover"
-            // fits reboot-with-failover better than a plain reboot.
-            let phrases = said.iter().filter(|p| p.allows.contains(&s.verb)).count().min(2);
+            // One bonus per thing asked for that the playbook does — a phrase allowing its verb,
+            // or one among its keywords — at most two: "reboot it with a failover" fits
+            // reboot-with-failover, "back it up, then shut it down" stop-with-snapshot, better
+            // than a plain reboot or stop.
+            let does = |p: &&verbs::Said| {
+                p.allows.contains(&s.verb)
+                    || (!p.allows.is_empty() && s.keywords.iter().any(|k| k.eq_ignore_ascii_case(p.phrase)))
+            };
+            let phrases = said.iter().filter(does).count().min(2);
             let bonus = VERB_BONUS * phrases as f32;
             let said_keyword = s.keywords.iter().any(|k| lower.contains(&k.to_lowercase()));
             let adjust = match (s.keywords.is_empty(), said_keyword) {

@@ -42,6 +42,8 @@ const REGISTER: &[Verb] = &[Register];
 const DEREGISTER: &[Verb] = &[Deregister];
 const REVOKE: &[Verb] = &[Revoke];
 const LOCK_DOWN: &[Verb] = &[Revoke, Enable];
+/// "take the owner tag off web-1", "take web-1 off the load balancer".
+const TAKE_OFF: &[Verb] = &[Untag, Deregister];
 const FAILOVER: &[Verb] = &[Failover];
 /// A compound noun that names no operation ("databases without backups").
 const NOTHING: &[Verb] = &[];
@@ -76,6 +78,7 @@ const SPLIT: &[(&str, &[Verb], usize)] = &[
     ("wake up", START, 5),
     ("tear down", DESTROY, 5),
     ("take out of", DEREGISTER, 5),
+    ("take off", TAKE_OFF, 5),
     ("take offline", STOP, 5),
     ("take down", STOP, 5),
     ("pull out of", DEREGISTER, 5),
@@ -421,6 +424,7 @@ mod tests {
             ("take a backup of pg-main", Snapshot),
             ("snapshot pg-main", Snapshot),
             ("remove the owner tag from web-1", Untag),
+            ("take the owner tag off web-1", Untag),
             ("delete tag owner from web-1", Untag),
             ("add a cost-center tag to web-1", Tag),
             ("take web-1 out of the target group", Deregister),

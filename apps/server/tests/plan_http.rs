@@ -191,7 +191,11 @@ fn cases() -> Vec<Case> {
         // The prompts (verb safety, phrasal verbs): never the action the words contradict.
         c("delete web-2", vec![ec2("web-2", "stopped")], Plan("ec2-terminate-instances", "TerminateInstances")),
         c("get rid of web-2", vec![ec2("web-2", "stopped")], Plan("ec2-terminate-instances", "TerminateInstances")),
-        c("bring pg-reports back up", vec![rds("pg-reports", "stopped")], Plan("rds-start-instance", "StartDBInstance")),
+        c(
+            "bring pg-reports back up",
+            vec![rds("pg-reports", "stopped")],
+            Plan("rds-start-instance", "StartDBInstance"),
+        ),
         c("turn web-2 back on", vec![ec2("web-2", "stopped")], Plan("ec2-start-instances", "StartInstances")),
         c("shut pg-main down", vec![rds("pg-main", "available")], Plan("rds-stop-instance", "StopDBInstance")),
         c("snapshot the volume data-vol", vec![volume], Plan("ec2-snapshot-volume", "CreateSnapshot")),

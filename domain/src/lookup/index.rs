@@ -139,7 +139,10 @@ impl NameIndex {
     /// ("give", "minute", "versioning"): words of the request, not of a name, which would only
     /// dilute every name's coverage. All of it when no token matches anything.
     pub fn focus(&self, query: &NameQuery) -> NameQuery {
-        let kept: Vec<String> = query.tokens.iter().filter(|t| !self.expand(t).is_empty()).cloned().collect();
+        // One letter is a word ("I", "a"), not a name, even where identifiers begin with one.
+        let name_like = |t: &&String| !(t.len() == 1 && t.chars().all(char::is_alphabetic));
+        let kept: Vec<String> =
+            query.tokens.iter().filter(name_like).filter(|t| !self.expand(t).is_empty()).cloned().collect();
         if kept.is_empty() || kept.len() == query.tokens.len() {
             return query.clone();
         }

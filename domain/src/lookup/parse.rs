@@ -174,7 +174,10 @@ pub fn parse(prompt: &str, accounts: &[AccountName]) -> ParsedQuery {
             instance_word |= matches!(w, "instance" | "instances");
             kind_words.push(w.to_owned());
         } else if let Some(states) = state_word(w) {
-            states.iter().for_each(|s| push_unique(&mut q.filters.states, ResourceState::new(s)));
+            // "needs to be running again": the state wanted afterwards, not a filter.
+            if !matches!(prev, Some("be" | "being" | "get" | "gets" | "become" | "keep" | "stay" | "remain")) {
+                states.iter().for_each(|s| push_unique(&mut q.filters.states, ResourceState::new(s)));
+            }
         } else if let hits = accounts_for_environment(w, accounts)
             && !hits.is_empty()
         {
@@ -265,6 +268,20 @@ mod tests {
         let q = parse("describe arn:aws:rds:us-east-1:111111111111:db:pg-main", &accounts());
         assert_eq!(q.arns, ["arn:aws:rds:us-east-1:111111111111:db:pg-main"]);
         assert!(q.terms.is_empty());
+    }
+
+    #[test]
+    fn a_wanted_state_is_not_a_filter_and_request_words_are_not_names() {
+        let q = parse("web-2 needs to be running again, start it", &accounts());
+        assert!(q.filters.states.is_empty(), "{:?}", q.filters.states);
+        let q = parse("show running instances", &accounts());
+        assert_eq!(q.filters.states.len(), 3);
+        let q = parse("give invoice-fn a 5 minute timeout", &accounts());
+        assert_eq!(q.terms, ["give", "invoice-fn"]);
+        let q = parse("tag web-1 with owner=alice", &accounts());
+        assert!(q.filters.tags.is_empty(), "the pair is the tag to add");
+        let q = parse("bring the reporting db back up", &accounts());
+        assert_eq!(q.terms, ["reporting"]);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! Prints accuracy (intent + resource + parameters all right) overall and per playbook, the
 //! confusion pairs, the count of plans whose verb the prompt's words contradict, and the
 //! router path's p50. Exits 1 when a contradicting-verb plan is returned (an invariant, not a
-//! figure); accuracy is printed against its target.
+//! figure); accuracy is printed against its target. `--verbose` lists every wrong answer;
+//! `--prompt TEXT` shows what the lookup and the planner make of one prompt.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -105,6 +106,21 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    // `--prompt TEXT`: what the lookup and the planner make of one prompt, then stop.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--prompt") {
+        let prompt = args.get(at + 1).expect("--prompt TEXT");
+        let found = lookup.search(&store, Some(&model), prompt, LOOKUP_LIMIT).await.expect("lookup");
+        println!("parsed: {:?}\nverdict: {:?}", found.parsed, found.ranking.verdict);
+        for c in found.ranking.candidates.iter().take(5) {
+            println!("  {:.3} {} ({})", c.score, c.resource.name.as_deref().unwrap_or("-"), c.resource.arn);
+        }
+        let sent = request::build(prompt, &found, None, Vec::new());
+        let answer = server.plan(&serde_json::to_value(&sent).expect("request JSON"));
+        println!("decided by {:?}: {}", answer.header("x-cloudops-decided-by"), answer.body);
+        return;
+    }
+
     let mut per_playbook: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut confusions: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
@@ -112,6 +128,7 @@ async fn main() {
     let mut router_times: Vec<Duration> = Vec::new();
     let mut llm_decided = 0usize;
     let mut right = 0usize;
+    let mut untuned = (0usize, 0usize);
     for case in &cases {
         let found = lookup.search(&store, Some(&model), &case.prompt, LOOKUP_LIMIT).await.expect("lookup");
         let sent = request::build(&case.prompt, &found, None, Vec::new());
@@ -135,10 +152,12 @@ async fn main() {
         }
         let entry = per_playbook.entry(case.expected.playbook).or_default();
         entry.1 += 1;
+        untuned.1 += usize::from(case.untuned);
         match judge(case, &response, &estate) {
             None => {
                 right += 1;
                 entry.0 += 1;
+                untuned.0 += usize::from(case.untuned);
             }
             Some(problem) => {
                 let got = if response.clarification.is_some() {
@@ -177,6 +196,12 @@ async fn main() {
         "intent + resource + parameters all right: {right} / {} = {accuracy:.1} % (target ≥ {TARGET_ACCURACY} %: {})",
         cases.len(),
         if accuracy >= TARGET_ACCURACY { "met" } else { "NOT met" }
+    );
+    println!(
+        "  of which the second set (written after the first round of tuning): {} / {} = {:.1} %",
+        untuned.0,
+        untuned.1,
+        100.0 * untuned.0 as f64 / untuned.1.max(1) as f64
     );
     println!("contradicting-verb plans: {} (target 0)", contradicting.len());
     contradicting.iter().for_each(|c| println!("  {c}"));
