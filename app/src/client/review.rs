@@ -295,7 +295,10 @@ impl Client {
         }
         let catalog = self.parts().playbooks.load().map_err(ClientError::Playbooks)?;
         let planned = &review.planned;
-        match CheckedPlan::check(&planned.prompt, planned.response.clone(), &planned.identified_resources, &catalog) {
+        // The words the planner saw: a verbless follow-up ("now the staging one") carries the
+        // verb it borrowed from the conversation.
+        let prompt = planned.sent.as_ref().map_or(planned.prompt.as_str(), |sent| sent.prompt.as_str());
+        match CheckedPlan::check(prompt, planned.response.clone(), &planned.identified_resources, &catalog) {
             Err(refusal) => {
                 let event = AuditEvent::Refusal { digest: Some(review.digest.clone()), reason: refusal.to_string() };
                 audit.append(now(), event).await?;

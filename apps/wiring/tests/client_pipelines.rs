@@ -178,6 +178,7 @@ async fn the_client_runs_every_pipeline_against_the_emulator_and_the_embedded_st
     // refused (the server is not trusted), audited, and nothing runs.
     let mut swapped = client.plan("start pg-instance-main1", &conversation).await.unwrap();
     swapped.prompt = "shut down pg-instance-main1".into();
+    swapped.sent.as_mut().expect("what was sent").prompt = swapped.prompt.clone();
     let refused = client.review(swapped).await.unwrap();
     let Verdict::Refused(reasons) = &refused.verdict else { panic!("{:?}", refused.verdict) };
     assert!(reasons.iter().any(|r| r.contains("\"shut down\"") && r.contains("would start")), "{reasons:?}");
