@@ -37,18 +37,11 @@ impl CheckedPlan {
     ) -> Result<Self, GuardRefusal> {
         let playbook = response.playbook.as_ref().and_then(|p| catalog.playbooks.get(&p.id));
         let operations = playbook.map(|p| p.operations()).unwrap_or_default();
-        let mut reasons = Vec::new();
-        if let Some(p) = playbook
-            && let Err(rejection) = guard::check_verb(prompt, identified, p.verb)
-        {
-            reasons.push(rejection);
-        }
-        let checked = guard::check(&response, identified, &operations);
-        let mut warnings = match checked {
-            Ok(warnings) if reasons.is_empty() => warnings,
-            Ok(_) => return Err(GuardRefusal { reasons }),
-            Err(more) => {
-                reasons.extend(more);
+        let verb = playbook.and_then(|p| guard::check_verb(prompt, identified, p.verb).err());
+        let mut warnings = match (verb, guard::check(&response, identified, &operations)) {
+            (None, Ok(warnings)) => warnings,
+            (verb, calls) => {
+                let reasons = verb.into_iter().chain(calls.err().into_iter().flatten()).collect();
                 return Err(GuardRefusal { reasons });
             }
         };

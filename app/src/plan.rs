@@ -176,15 +176,13 @@ impl Planner {
         closest: &Scored,
         catalog: &cloudops_domain::Catalog,
     ) -> PlanResponse {
-        let phrases: Vec<String> =
-            said.iter().filter(|s| !s.allows.is_empty()).map(|s| format!("\"{}\"", s.phrase)).collect();
+        let said = verbs::contradiction(said, closest.verb).map_or_else(String::new, |c| c.said_quoted(" and "));
         let title = catalog.get(&closest.id).map_or(closest.id.as_str(), |p| p.title.as_str());
         let question = format!(
-            "You said {}, and nothing I can do here does that; the closest is \"{title}\" ({}), which would {} instead. Which do you mean? Say the action you want, e.g. \"{} …\".",
-            phrases.join(" and "),
+            "You said {said}, and nothing I can do here does that; the closest is \"{title}\" ({}), which would {} instead. Which do you mean? Say the action you want, e.g. \"{} …\".",
             closest.id,
-            closest.verb.to_string().replace('_', " "),
-            closest.verb.to_string().replace('_', " "),
+            closest.verb.words(),
+            closest.verb.words(),
         );
         clarify(request, None, Clarification { question, missing: vec!["intent".into()], candidates: vec![] })
     }

@@ -67,6 +67,11 @@ impl Verb {
     pub fn is_mutating(self) -> bool {
         self.class() != ActionClass::ReadOnly
     }
+
+    /// The verb as words in a sentence ("create image").
+    pub fn words(self) -> String {
+        self.to_string().replace('_', " ")
+    }
 }
 
 impl fmt::Display for Verb {
@@ -133,6 +138,7 @@ mod tests {
         assert!(!Verb::List.is_mutating());
         assert!(Verb::Tag.is_mutating());
         assert_eq!(Verb::CreateImage.to_string(), "create_image");
+        assert_eq!(Verb::CreateImage.words(), "create image");
         assert!(ActionClass::Destructive > ActionClass::Disruptive);
     }
 

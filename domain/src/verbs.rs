@@ -356,29 +356,34 @@ pub struct Contradiction {
     pub planned: Verb,
 }
 
+impl Contradiction {
+    /// What was said, each phrase quoted, joined by `separator`: `"delete" and "stop"`.
+    pub fn said_quoted(&self, separator: &str) -> String {
+        self.said.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(separator)
+    }
+}
+
 impl fmt::Display for Contradiction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let said: Vec<String> = self.said.iter().map(|s| format!("\"{s}\"")).collect();
-        write!(
-            f,
-            "the prompt says {} but the plan would {}",
-            said.join(" and "),
-            self.planned.to_string().replace('_', " ")
-        )
+        write!(f, "the prompt says {} but the plan would {}", self.said_quoted(" and "), self.planned.words())
     }
+}
+
+/// The contradiction between what was `said` and a playbook of verb `planned`, if any.
+pub fn contradiction(said: &[Said], planned: Verb) -> Option<Contradiction> {
+    if allows(said, planned) {
+        return None;
+    }
+    let mut phrases: Vec<&'static str> = said.iter().filter(|s| !s.allows.is_empty()).map(|s| s.phrase).collect();
+    phrases.dedup();
+    Some(Contradiction { said: phrases, planned })
 }
 
 /// Verb safety: `Err` when the prompt's words (resource names replaced by their kinds, so
 /// `stop-worker` says nothing) name verbs and none of them allows `planned`.
 pub fn check(prompt: &str, identified: &[IdentifiedResource], planned: Verb) -> Result<(), Contradiction> {
     let text = crate::routing::intent_text(prompt, identified);
-    let said = said(&text);
-    if allows(&said, planned) {
-        return Ok(());
-    }
-    let mut phrases: Vec<&'static str> = said.iter().filter(|s| !s.allows.is_empty()).map(|s| s.phrase).collect();
-    phrases.dedup();
-    Err(Contradiction { said: phrases, planned })
+    contradiction(&said(&text), planned).map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

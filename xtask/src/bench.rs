@@ -85,7 +85,7 @@ fn against_private_emulator(name: &str, size: &str) -> anyhow::Result<()> {
 }
 
 /// Runs bench binary `name` with estate sizes and `flags` as its arguments.
-fn run_sized(name: &str, sizes: &[usize], flags: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn run_sized(name: &str, sizes: &[usize], flags: &[&str]) -> anyhow::Result<()> {
     let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
     let status = Command::new(crate::cargo::workspace_binary(name)?)
         .args(&sizes)

@@ -1,11 +1,6 @@
 //! `cargo xtask eval …`: evaluations that print accuracy figures (CI runs them after the tests).
 
-use std::process::Command;
-
-use anyhow::{Context, bail};
 use clap::Subcommand;
-
-use crate::emulator::root;
 
 #[derive(Debug, Subcommand)]
 pub enum Suite {
@@ -23,15 +18,7 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
         Suite::Plan { verbose } => {
             crate::models::setup()?;
             let flags: &[&str] = if verbose { &["--verbose"] } else { &[] };
-            let status = Command::new(crate::cargo::workspace_binary("eval-plan")?)
-                .args(flags)
-                .current_dir(root())
-                .status()
-                .context("cannot run eval-plan")?;
-            if !status.success() {
-                bail!("eval-plan failed ({status}): a plan contradicted its prompt's words, or the pipeline broke");
-            }
-            Ok(())
+            crate::bench::run_sized("eval-plan", &[], flags)
         }
     }
 }

@@ -316,14 +316,9 @@ fn prompts_plan_clarify_or_refuse_through_http() {
                 planned.insert(id.to_string());
                 // Every plan the server makes passes the client's guard.
                 let plan: PlanResponse = serde_json::from_value(r.clone()).expect("a strict PlanResponse");
-                let cited = catalog.get(id).unwrap();
-                let guard = cloudops_domain::guard::check(&plan, &case.resources, &cited.operations()).and_then(|w| {
-                    cloudops_domain::guard::check_verb(case.prompt, &case.resources, cited.verb)
-                        .map(|()| w)
-                        .map_err(|r| vec![r])
-                });
-                if let Err(rejections) = &guard {
-                    failures.push(format!("{:?}: the guard rejects the server's plan: {rejections:?}", case.prompt));
+                let guard = cloudops_app::checked::CheckedPlan::check(case.prompt, plan, &case.resources, &catalog);
+                if let Err(refusal) = &guard {
+                    failures.push(format!("{:?}: the guard rejects the server's plan: {refusal}", case.prompt));
                 }
                 (ok && guard.is_ok(), format!("plan {id}/{op}"))
             }

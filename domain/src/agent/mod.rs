@@ -111,14 +111,13 @@ pub fn instantiate(playbook: &Playbook, version: &str, request: &PlanRequest, no
     let kinds: Vec<&str> = playbook.targets.kinds.iter().map(|k| k.label()).collect();
     // Verb safety: whoever chose this playbook, the prompt's words must not contradict it.
     if let Err(c) = crate::verbs::check(&request.prompt, &request.identified_resources, playbook.verb) {
-        let said: Vec<String> = c.said.iter().map(|s| format!("\"{s}\"")).collect();
         let question = format!(
             "You said {}, but \"{}\" would {}: I do not plan an action your words contradict. Which do you mean: {} or {}? Say it with the action you want.",
-            said.join(" and "),
+            c.said_quoted(" and "),
             playbook.title,
-            playbook.verb.to_string().replace('_', " "),
-            said.join(" / "),
-            playbook.verb.to_string().replace('_', " "),
+            c.planned.words(),
+            c.said_quoted(" / "),
+            c.planned.words(),
         );
         return clarify(request, None, Clarification { question, missing: vec!["intent".into()], candidates: vec![] });
     }
@@ -187,7 +186,7 @@ pub fn instantiate(playbook: &Playbook, version: &str, request: &PlanRequest, no
     let target_resources: Vec<_> = selection.targets.iter().map(|r| r.to_resource()).collect();
     let risk = assess(&RiskInput {
         action: playbook.action_class(),
-        operation: &playbook.verb.to_string().replace('_', " "),
+        operation: &playbook.verb.words(),
         exposure: playbook.risk.exposure,
         targets: &target_resources,
     });

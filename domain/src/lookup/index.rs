@@ -4,6 +4,7 @@
 //! resources when the store opens; it is never written anywhere.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use crate::intent::Filters;
 use crate::resource::Resource;
@@ -142,7 +143,7 @@ impl NameIndex {
         // One letter is a word ("I", "a"), not a name, even where identifiers begin with one.
         let name_like = |t: &&String| !(t.len() == 1 && t.chars().all(char::is_alphabetic));
         let kept: Vec<String> =
-            query.tokens.iter().filter(name_like).filter(|t| !self.expand(t).is_empty()).cloned().collect();
+            query.tokens.iter().filter(name_like).filter(|t| self.matches_any(t)).cloned().collect();
         if kept.is_empty() || kept.len() == query.tokens.len() {
             return query.clone();
         }
@@ -154,10 +155,25 @@ impl NameIndex {
     /// or with a typo).
     fn expand(&self, q: &str) -> Vec<(usize, f32)> {
         let mut out = Vec::new();
+        // Never breaks: every match is collected.
+        let _ = self.each_match(q, |token, s| {
+            out.push((token, s));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// Whether any vocabulary token matches `q`: [`Self::expand`] stopping at the first.
+    fn matches_any(&self, q: &str) -> bool {
+        self.each_match(q, |_, _| ControlFlow::Break(())).is_break()
+    }
+
+    /// Calls `found` with each vocabulary token matching `q` and its similarity, until it breaks.
+    fn each_match(&self, q: &str, mut found: impl FnMut(usize, f32) -> ControlFlow<()>) -> ControlFlow<()> {
         for v in variants(q) {
             let at = self.vocabulary.partition_point(|t| t.as_str() < v.as_str());
             if self.vocabulary.get(at).is_some_and(|t| *t == v) {
-                out.push((at, token_similarity(q, &v)));
+                found(at, token_similarity(q, &v))?;
             }
         }
         let start = self.vocabulary.partition_point(|t| t.as_str() < q);
@@ -166,10 +182,10 @@ impl NameIndex {
                 if !t.starts_with(q) {
                     break;
                 }
-                out.push((start + i, token_similarity(q, t)));
+                found(start + i, token_similarity(q, t))?;
             }
         } else if self.vocabulary.get(start).is_some_and(|t| t == q) {
-            out.push((start, 1.0));
+            found(start, 1.0)?;
         }
         let len = q.chars().count();
         if len >= 4 && !q.chars().all(|c| c.is_ascii_digit()) {
@@ -185,11 +201,11 @@ impl NameIndex {
                 }
                 let s = token_similarity(q, t);
                 if s > 0.0 {
-                    out.push((i, s));
+                    found(i, s)?;
                 }
             }
         }
-        out
+        ControlFlow::Continue(())
     }
 
     /// Resources matching `query` by name or identifier under `filters`, best first.

@@ -88,12 +88,12 @@ fn accounts_for_alias_word<'a>(word: &str, accounts: &'a [AccountName]) -> Vec<&
 
 /// `prompt` with the words that say what to do blanked out: verb phrases ("bring … back
 /// up", "enable versioning") and quantities ("a 5 minute"), which name no resource.
-fn without_request_words(prompt: &str) -> String {
+fn without_request_words(prompt: &str, said: &[crate::verbs::Said]) -> String {
     let mut text = prompt.to_owned();
-    let mut spans: Vec<(usize, usize)> = crate::verbs::said(prompt).into_iter().flat_map(|s| s.spans).collect();
-    spans.extend(crate::quantity::quantities(prompt).into_iter().map(|q| q.span));
+    let quantities = crate::quantity::quantities(prompt);
+    let spans = said.iter().flat_map(|s| s.spans.iter().copied()).chain(quantities.iter().map(|q| q.span));
     for (start, end) in spans {
-        if text.is_char_boundary(start) && text.is_char_boundary(end) && end <= text.len() {
+        if text.is_char_boundary(start) && text.is_char_boundary(end) {
             text.replace_range(start..end, &" ".repeat(end - start));
         }
     }
@@ -103,8 +103,9 @@ fn without_request_words(prompt: &str) -> String {
 /// Parses `prompt` against the user's `accounts`.
 pub fn parse(prompt: &str, accounts: &[AccountName]) -> ParsedQuery {
     // "tag web-1 with owner=alice": the pair is the tag to add, not a filter.
-    let tagging = crate::verbs::said(prompt).iter().any(|s| s.verb() == Some(crate::Verb::Tag));
-    let prompt = &without_request_words(prompt);
+    let said = crate::verbs::said(prompt);
+    let tagging = said.iter().any(|s| s.verb() == Some(crate::Verb::Tag));
+    let prompt = &without_request_words(prompt, &said);
     let original: Vec<&str> = prompt.split_whitespace().map(clean).filter(|w| !w.is_empty()).collect();
     let lower: Vec<String> = original.iter().map(|w| w.to_lowercase()).collect();
     let mut used = vec![false; lower.len()];
