@@ -55,6 +55,10 @@ pub struct ServerSection {
     /// For the in-process planner: the playbook repository (default: the playbooks this
     /// binary was built with).
     pub playbooks: Option<std::path::PathBuf>,
+    /// Replace the identified resources' names, ids, ARNs, account ids and aliases with
+    /// stable tokens before a request leaves, and map them back in the plan (`plan
+    /// --show-request` shows what leaves).
+    pub pseudonymize: bool,
 }
 
 /// Where the store's data key lives.

@@ -187,9 +187,57 @@ pub struct ResourceConfig {
     /// The EC2 root device type: `ebs` or `instance-store` (instance-store instances cannot be stopped).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root_device_type: Option<String>,
+    /// Storage encryption at rest: RDS `StorageEncrypted`, EBS `Encrypted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// S3: whether the bucket policy makes it public (`GetBucketPolicyStatus`); `Some(false)`
+    /// when it has no policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_policy: Option<bool>,
+    /// A security group's inbound rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ingress: Vec<IngressRule>,
+    /// When the resource entered its current state, where AWS says (EC2's
+    /// `StateTransitionReason` "User initiated (2026-11-01 10:00:00 GMT)").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_since: Option<DateTime<Utc>>,
     /// Anything else a scanner reports, by its AWS name.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// One inbound rule of a security group: a protocol, a port range and where from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngressRule {
+    /// `tcp`, `udp`, `icmp` or `-1` (all traffic).
+    pub protocol: String,
+    /// The port range; `None` for all ports (protocol `-1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    /// Source CIDRs (IPv4 and IPv6) the rule allows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+impl IngressRule {
+    /// True when the rule lets `port` in over TCP (or all traffic).
+    pub fn admits_tcp(&self, port: i32) -> bool {
+        match self.protocol.as_str() {
+            "-1" | "all" => true,
+            "tcp" | "6" => match (self.from_port, self.to_port) {
+                (Some(from), Some(to)) => from <= port && port <= to,
+                _ => true,
+            },
+            _ => false,
+        }
+    }
+
+    /// True when a source is the whole internet (`0.0.0.0/0` or `::/0`).
+    pub fn from_anywhere(&self) -> bool {
+        self.sources.iter().any(|s| s == "0.0.0.0/0" || s == "::/0")
+    }
 }
 
 /// How one resource depends on another.
@@ -277,9 +325,13 @@ impl Resource {
         PointId::for_resource(self.kind, &self.account_id, &self.region, &self.identifier)
     }
 
+    /// Its name, else its identifier.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.identifier.as_str())
+    }
+
     /// A short human reference: `rds_instance pg-main (123456789012/us-east-1)`.
     pub fn display_ref(&self) -> String {
-        let name = self.name.as_deref().unwrap_or(self.identifier.as_str());
-        format!("{} {name} ({}/{})", self.kind.label(), self.account_id, self.region)
+        format!("{} {} ({}/{})", self.kind.label(), self.display_name(), self.account_id, self.region)
     }
 }

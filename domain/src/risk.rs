@@ -244,7 +244,7 @@ pub fn assess(input: &RiskInput<'_>) -> RiskAssessment {
 }
 
 fn short_name(r: &Resource) -> String {
-    r.name.clone().unwrap_or_else(|| r.identifier.to_string())
+    r.display_name().to_owned()
 }
 
 fn is_are(names: &[String]) -> String {

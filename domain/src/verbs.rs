@@ -218,9 +218,14 @@ impl Said {
     }
 }
 
+/// Punctuation that joins words into a name (`stop-worker`, `db.r6g.large`, `owner=alice`).
+pub(crate) fn is_name_punctuation(c: char) -> bool {
+    matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '=')
+}
+
 /// Characters that join a word into a name: a verb touching one is part of that name.
 fn joins_name(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '=')
+    c.is_alphanumeric() || is_name_punctuation(c)
 }
 
 fn is_word_boundary(text: &str, start: usize, end: usize) -> bool {

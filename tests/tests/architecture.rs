@@ -171,3 +171,18 @@ fn cli_commands_are_small_and_import_no_other_command() {
         }
     }
 }
+
+/// Agent tools plan, they never run: the MCP server calls no execution method of the client,
+/// and never prints (stdout is the protocol's).
+#[test]
+fn the_mcp_server_never_executes_or_prints() {
+    let files = rust_files(&root().join("apps/cli/src/mcp"));
+    assert!(files.len() >= 3, "{files:?}");
+    for file in files {
+        for line in code_lines(&file) {
+            for needle in [".run(", ".approve(", ".open_saved(", ".execute(", "println!", "print!("] {
+                assert!(!line.contains(needle), "{} must not `{needle}`: {line}", file.display());
+            }
+        }
+    }
+}

@@ -31,16 +31,24 @@ pub fn run() -> anyhow::Result<()> {
     step("3. `cloudops doctor`: each profile reaches its own account, named by its IAM alias");
     let data_dir = work.path().join("data");
     let cloudops = |args: &[&str]| cloudops(&bin, &aws_dir, &data_dir, args);
+    // What a user waits for, shown at the end (whole commands, wall time, emulator included).
+    let mut timings: Vec<(&str, std::time::Duration)> = Vec::new();
+    let mut timed = |what: &'static str, run: &dyn Fn() -> anyhow::Result<()>| {
+        let started = std::time::Instant::now();
+        let result = run();
+        timings.push((what, started.elapsed()));
+        result
+    };
     cloudops(&["doctor"])?;
     step("   … and as JSON for scripts (`cloudops doctor --json`)");
     cloudops(&["doctor", "--json"])?;
 
     step("4. `cloudops sync`: every account x region x service into the local encrypted store");
-    cloudops(&["sync"])?;
+    timed("sync (2 accounts x 2 regions, first sync, embeddings included)", &|| cloudops(&["sync"]))?;
     step("5. `cloudops status`: what each (account, region, service) last synced");
     cloudops(&["status"])?;
     step("6. `cloudops search`: names, typos, filters in words — resolved on this machine only");
-    cloudops(&["search", "pg-main"])?;
+    timed("lookup (`cloudops search pg-main`)", &|| cloudops(&["search", "pg-main"]))?;
     cloudops(&["search", "stopped", "instances", "in", "production"])?;
     cloudops(&["search", "--json", "--limit", "3", "web", "servers", "in", "staging"])?;
     step(
@@ -52,7 +60,9 @@ pub fn run() -> anyhow::Result<()> {
     step("7. `cloudops plan`: the same name is in both accounts, so the planner asks which — it never picks");
     cloudops(&["plan", "stop", "pg-instance-main1"])?;
     step("   … named precisely, one resource is checked against your synced IAM permissions (in-process planner)");
-    cloudops(&["plan", "stop", "pg-instance-main1", "in", "production"])?;
+    timed("plan, in-process planner (`cloudops plan stop …`)", &|| {
+        cloudops(&["plan", "stop", "pg-instance-main1", "in", "production"])
+    })?;
 
     step(
         "8. The planning server: `cloudops-server`; the CLI sends it only the identified resources and gets the exact call, its risk and the playbook's Git commit",
@@ -81,7 +91,9 @@ pub fn run() -> anyhow::Result<()> {
         args.extend_from_slice(words);
         cloudops_expecting(&bin, &aws_dir, &data_dir, &args, code)
     };
-    ask(&["stop", "pg-instance-main1", "in", "staging"], &["--yes"], 0)?;
+    timed("execute (`cloudops ask --yes stop …`: plan, run, wait, re-sync)", &|| {
+        ask(&["stop", "pg-instance-main1", "in", "staging"], &["--yes"], 0)
+    })?;
     step("   … an EC2 reboot, and S3 block public access on the bucket the seed left open");
     ask(&["reboot", "stag-checkout-web-01"], &["--yes"], 0)?;
     ask(&["block", "public", "access", "on", "acme-staging-search-assets-002"], &["--yes"], 0)?;
@@ -127,6 +139,45 @@ pub fn run() -> anyhow::Result<()> {
     step("13. The audit trail: every request, plan, approval, refusal and call, sealed and hash-chained");
     cloudops(&["history", "--limit", "25"])?;
     cloudops(&["audit", "verify"])?;
+
+    step(
+        "14. `cloudops insights`: findings over the whole estate from the local store — no AWS call, no server (the seed left SSH open, a public bucket policy, a deprecated runtime…)",
+    );
+    timed("insights (`cloudops insights`)", &|| cloudops(&["insights"]))?;
+    cloudops(&["insights", "--json", "--rule", "open-admin-ports"])?;
+    println!("# the same question typed into `plan` is answered read-only, never as a mutating plan:");
+    cloudops(&["plan", "which", "production", "databases", "have", "no", "backups?"])?;
+
+    step(
+        "15. The egress manifest: `cloudops plan --show-request` prints the exact request, field by field; nothing is sent",
+    );
+    cloudops(&["plan", "--show-request", "start", "pg-instance-main1", "in", "staging"])?;
+    println!("# with `[server] pseudonymize = true`, names, ids, ARNs and accounts leave as stable tokens:");
+    let pseudonymized = aws_dir.join("cloudops-pseudonymized.toml");
+    let config = std::fs::read_to_string(aws_dir.join("cloudops.toml"))?;
+    std::fs::write(&pseudonymized, format!("{config}[server]\npseudonymize = true\n"))?;
+    let with_config = ["--config", pseudonymized.to_str().context("temp path is not UTF-8")?];
+    cloudops(&[&with_config[..], &["plan", "--show-request", "start", "pg-instance-main1", "in", "staging"]].concat())?;
+    println!("# … and the plan comes back with the real names (the guard checks the real resources):");
+    cloudops(&[&with_config[..], &["plan", "start", "pg-instance-main1", "in", "staging"]].concat())?;
+
+    step(
+        "16. `cloudops mcp`: agent tools over the Model Context Protocol (stdio); plans come back checked, never executed",
+    );
+    let session = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"demo","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"plan","arguments":{"prompt":"reboot stag-checkout-web-01"}}}"#,
+    ]
+    .join("\n")
+        + "\n";
+    println!("# typed into its stdin (JSON-RPC, one message a line):\n{session}");
+    cloudops_with_input(&bin, &aws_dir, &data_dir, &["mcp"], &session)?;
+
+    step("Timings: whole commands as you waited for them (wall time, the emulator's included; one run)");
+    for (what, took) in &timings {
+        println!("  {:>8.2} s  {what}", took.as_secs_f64());
+    }
 
     step("Done. The emulator and the server this demo started are stopped now.");
     Ok(())

@@ -11,6 +11,7 @@
 //! run(Review, approval, options) → RunHandle   events, cancel, finish() → re-sync, states after
 //! open_saved / save_plan                  sealed plan files (typed errors)
 //! sync(request, sink) → SyncOutcome       sync + status merge + daily backup
+//! insights(scope) → Insights              estate questions from the local store (also via plan)
 //! statuses / history / verify_audit / conversations / messages
 //! ```
 //!
@@ -21,6 +22,7 @@
 
 mod conversation;
 mod error;
+mod insights;
 mod open;
 mod review;
 mod run;
@@ -39,6 +41,7 @@ use cloudops_ports::{
 
 pub use conversation::FollowUp;
 pub use error::ClientError;
+pub use insights::{Insights, LOCAL_INSIGHTS};
 pub use review::{Outcome, Planned, ResourceAfter, Review, RunRecord, Verdict};
 pub use run::{Finished, RunHandle};
 pub use sync::{SyncOutcome, SyncSelection};

@@ -2,6 +2,7 @@
 //! back), and a [`Review`] of it: audited, checked by the plan guard, with its [`Verdict`].
 
 use cloudops_domain::approval::{Approval, needs_approval, plan_digest};
+use cloudops_domain::pseudonym::Pseudonyms;
 use cloudops_domain::{IdentifiedResource, PlanRequest, PlanResponse, PlanStep, RiskLevel};
 use cloudops_ports::{AuditEvent, ConversationId};
 use serde::Serialize;
@@ -35,6 +36,10 @@ pub struct Planned {
     /// How a follow-up ("stop it") was resolved against the conversation.
     #[serde(skip)]
     pub follow_up: Option<super::FollowUp>,
+    /// The answer to an estate question, from the local store (then nothing was sent and
+    /// nothing can run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<super::Insights>,
 }
 
 impl From<SavedPlan> for Planned {
@@ -46,6 +51,7 @@ impl From<SavedPlan> for Planned {
             planner: saved.planner,
             sent: None,
             follow_up: None,
+            answer: None,
         }
     }
 }
@@ -111,6 +117,7 @@ impl Review {
             approval: None,
             execution: None,
             resources_after: Vec::new(),
+            answer: self.planned.answer.clone(),
         }
     }
 }
@@ -186,6 +193,9 @@ pub struct RunRecord {
     pub execution: Option<ExecutionReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources_after: Vec<ResourceAfter>,
+    /// The answer to an estate question (nothing ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<super::Insights>,
 }
 
 impl RunRecord {
@@ -204,6 +214,9 @@ impl Client {
     pub async fn plan(&self, prompt: &str, conversation: &ConversationId) -> Result<Planned, ClientError> {
         if prompt.trim().is_empty() {
             return Err(ClientError::EmptyPrompt);
+        }
+        if let Some(question) = cloudops_domain::insights::asked(prompt) {
+            return self.answer_question(prompt, question, conversation).await;
         }
         let open = self.opened_with_data().await?;
         let resolved = self.resolve(&open, prompt, conversation, LOOKUP_LIMIT).await?;
@@ -235,6 +248,62 @@ impl Client {
         self.plan(&format!("{} {answer}", planned.prompt.trim()), conversation).await
     }
 
+    /// The request `prompt` would send to the planner, exactly as [`Client::plan`] would
+    /// send it (pseudonymised when configured): the egress manifest. Nothing is sent and
+    /// nothing recorded. `None` when the prompt is an estate question, answered here.
+    pub async fn request(
+        &self,
+        prompt: &str,
+        conversation: &ConversationId,
+    ) -> Result<Option<PlanRequest>, ClientError> {
+        if prompt.trim().is_empty() {
+            return Err(ClientError::EmptyPrompt);
+        }
+        if cloudops_domain::insights::asked(prompt).is_some() {
+            return Ok(None);
+        }
+        let open = self.opened_with_data().await?;
+        let resolved = self.resolve(&open, prompt, conversation, LOOKUP_LIMIT).await?;
+        Ok(Some(self.outgoing(&open, &resolved, conversation).await?.0))
+    }
+
+    /// The request built from a resolved lookup as it leaves, with its pseudonyms (when
+    /// configured), and the identified resources with their real values.
+    async fn outgoing(
+        &self,
+        open: &Open,
+        resolved: &Resolved,
+        conversation: &ConversationId,
+    ) -> Result<(PlanRequest, Option<Pseudonyms>, Vec<IdentifiedResource>), ClientError> {
+        let lookup = &resolved.lookup;
+        let identified = request::identified(lookup);
+        let now = self.parts().clock.now();
+        let turns = request::recent_turns(open.chat.as_ref(), conversation, &open.lookup(), &identified, now).await?;
+        let default_region = self.config().aws.regions.first().cloned();
+        let real = request::build(&resolved.prompt, lookup, default_region, turns);
+        if !self.config().server.pseudonymize {
+            let identified = real.identified_resources.clone();
+            return Ok((real, None, identified));
+        }
+        let pseudonyms = Pseudonyms::new(&self.pseudonym_secret().await?, &real);
+        let hidden = pseudonyms
+            .hide(&real)
+            .map_err(|e| ClientError::Internal(format!("cannot pseudonymise the request: {e}")))?;
+        Ok((hidden, Some(pseudonyms), real.identified_resources))
+    }
+
+    /// The secret pseudonyms are keyed by: derived from the store's data key, so tokens are
+    /// stable for this store and meaningless without it.
+    async fn pseudonym_secret(&self) -> Result<[u8; 32], ClientError> {
+        use sha2::{Digest, Sha256};
+        let ring = self.ring().await?;
+        let keys = super::read_keys(&ring)?;
+        let mut h = Sha256::new();
+        h.update(b"cloudops pseudonyms v1\0");
+        h.update(keys.current().bytes());
+        Ok(h.finalize().into())
+    }
+
     /// Builds the request from a resolved lookup, asks the planner, records the turns
     /// (`recorded` as the user's).
     async fn plan_resolved(
@@ -245,21 +314,23 @@ impl Client {
         resolved: Resolved,
         conversation: &ConversationId,
     ) -> Result<Planned, ClientError> {
-        let lookup = &resolved.lookup;
-        let identified = request::identified(lookup);
         let now = self.parts().clock.now();
-        let turns = request::recent_turns(open.chat.as_ref(), conversation, &open.lookup(), &identified, now).await?;
-        let default_region = self.config().aws.regions.first().cloned();
-        let sent = request::build(&resolved.prompt, lookup, default_region, turns);
-        let response = self.parts().planner.plan(&sent).await?;
+        let (sent, pseudonyms, identified) = self.outgoing(open, &resolved, conversation).await?;
+        let mut response = self.parts().planner.plan(&sent).await?;
+        if let Some(p) = &pseudonyms {
+            response = p
+                .reveal(&response)
+                .map_err(|e| ClientError::Internal(format!("cannot map the plan's pseudonyms back: {e}")))?;
+        }
         request::record_turns(open.chat.as_ref(), conversation, recorded, &response, now).await?;
         Ok(Planned {
             prompt: typed.to_owned(),
             response,
-            identified_resources: sent.identified_resources.clone(),
+            identified_resources: identified,
             planner: self.planner_name().to_owned(),
             sent: Some(sent),
             follow_up: resolved.follow_up,
+            answer: None,
         })
     }
 
@@ -285,6 +356,10 @@ impl Client {
             checked: None,
             planned,
         };
+        if review.planned.answer.is_some() {
+            // Answered from the local store: nothing to check, nothing to run.
+            return Ok(review);
+        }
         if review.planned.response.clarification.is_some() {
             review.verdict = Verdict::Question;
             return Ok(review);

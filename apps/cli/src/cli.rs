@@ -97,8 +97,34 @@ pub enum Command {
         /// FILE` within an hour).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Print the exact request that would go to the planning server, field by field, and
+        /// send nothing (the egress manifest).
+        #[arg(long, conflicts_with = "out")]
+        show_request: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Findings over the synced estate, from the local store alone (no AWS call, no server):
+    /// public buckets, security groups open on SSH/RDP, databases without backups or deletion
+    /// protection, unencrypted storage, deprecated Lambda runtimes, internet-facing load
+    /// balancers, stopped instances, resources without owner/env tags. Each finding names the
+    /// playbook that fixes it (plan it like any request; nothing runs from here). The same
+    /// questions typed into `plan`/`ask` are answered the same way.
+    Insights {
+        /// Only this rule (repeatable): unbacked-databases, public-buckets, open-admin-ports…
+        #[arg(long = "rule", value_name = "RULE")]
+        rules: Vec<cloudops_domain::insights::RuleId>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the Model Context Protocol over stdio for other agents: tools search_resources,
+    /// get_resource, estate_insights, sync_status and plan. Plans are checked and returned with
+    /// their risk and approval requirement, never executed: execution stays with a person in
+    /// `cloudops ask`/`exec` or the desktop app. Tags and descriptions come back marked as
+    /// untrusted data.
+    Mcp {
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Plan a request, check the plan on this machine, show it, ask for approval, run it with
     /// your AWS credentials, then re-sync the resources it changed and show their state.

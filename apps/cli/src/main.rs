@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod mcp;
 mod progress;
 mod render;
 mod terminal;
@@ -14,7 +15,7 @@ use cloudops_app::client::SyncSelection;
 use cloudops_wiring::Options;
 
 use crate::cli::{AuditCommand, Cli, Command, KeyCommand};
-use crate::commands::{ask, audit, chat, doctor, plan, search, server, store, sync};
+use crate::commands::{ask, audit, chat, doctor, insights, plan, search, server, store, sync};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -41,7 +42,11 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut options =
         Options { data_dir: cli.data_dir, config: cli.config, key_storage: cli.key_storage, ..Options::default() };
-    if let Command::Plan { server, .. } | Command::Ask { server, .. } | Command::Chat { server, .. } = &cli.command {
+    if let Command::Plan { server, .. }
+    | Command::Ask { server, .. }
+    | Command::Chat { server, .. }
+    | Command::Mcp { server } = &cli.command
+    {
         (options.server, options.server_token) = (server.server.clone(), server.server_token.clone());
     }
     // Commands that need no client (or must run with the store closed).
@@ -71,7 +76,10 @@ async fn with_client(client: &cloudops_app::Client, command: Command) -> anyhow:
         }
         Command::Status { json } => sync::status(client, json).await,
         Command::Search { text, limit, json } => search::run(client, &text, limit, json).await,
+        Command::Plan { text, show_request: true, json, .. } => plan::show_request(client, &text, json).await,
         Command::Plan { text, out, json, .. } => plan::run(client, &text, out, json).await,
+        Command::Insights { rules, json } => insights::run(client, rules, json).await,
+        Command::Mcp { .. } => mcp::serve(client.clone()).await,
         Command::Ask { text, run, .. } => ask::ask(client, &text, &run).await,
         Command::Exec { file, run } => ask::exec(client, &file, &run).await,
         Command::Chat { conversation, dry_run, .. } => chat::run(client, conversation, dry_run).await,

@@ -6,16 +6,13 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 
 use cloudops_e2e::AwsConfigPaths;
 use cloudops_e2e::planner::{ServerProcess, TOKEN};
 use cloudops_fakes::at_rest::files_under;
-use common::{json, text};
+use common::{Capture, json, request_bodies, text};
 use serde_json::Value;
 
 const CANARY_KEY_ID: &str = "AKIACANARYWIRE0KEY42";
@@ -29,66 +26,6 @@ fn cloudops(args: &[&str], aws: &AwsConfigPaths, home: &Path) -> Output {
 fn json_exit(out: &Output, code: i32) -> Value {
     assert_eq!(out.status.code(), Some(code), "{}{}", text(&out.stdout), text(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
-}
-
-/// A TCP proxy in front of the server that keeps every byte the client sends.
-struct Capture {
-    addr: String,
-    sent: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Capture {
-    fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let sent = Arc::new(Mutex::new(Vec::new()));
-        let (upstream, record) = (upstream.to_owned(), sent.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let Ok(server) = TcpStream::connect(&upstream) else { continue };
-                let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let record = record.clone();
-                std::thread::spawn(move || {
-                    let mut buf = [0u8; 16 * 1024];
-                    while let Ok(n) = c_read.read(&mut buf) {
-                        if n == 0 || s_write.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                        record.lock().unwrap().extend_from_slice(&buf[..n]);
-                    }
-                    let _ = s_write.shutdown(std::net::Shutdown::Write);
-                });
-                let (mut s_read, mut c_write) = (server, client);
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut s_read, &mut c_write);
-                    let _ = c_write.shutdown(std::net::Shutdown::Write);
-                });
-            }
-        });
-        Self { addr, sent }
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        self.sent.lock().unwrap().clone()
-    }
-}
-
-/// The bodies of the `POST /v1/plan` requests in a captured byte stream, in order.
-fn request_bodies(wire: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(wire);
-    let mut bodies = Vec::new();
-    let mut rest = text.as_ref();
-    while let Some(start) = rest.find("POST /v1/plan") {
-        rest = &rest[start..];
-        let head_end = rest.find("\r\n\r\n").expect("headers end");
-        let length: usize = rest[..head_end]
-            .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
-            .expect("a content-length");
-        bodies.push(rest[head_end + 4..head_end + 4 + length].to_owned());
-        rest = &rest[head_end + 4 + length..];
-    }
-    bodies
 }
 
 fn sdk(aws: &AwsConfigPaths, profile: &str, region: &str) -> aws_config::SdkConfig {

@@ -278,7 +278,7 @@ impl NameIndex {
         let push = |doc: usize, out: &mut Vec<Suggestion>| {
             let r = &self.resources[doc];
             if out.len() < limit && filter.admits(doc) && !out.iter().any(|s| s.doc == doc) {
-                let text = r.name.clone().unwrap_or_else(|| r.identifier.to_string());
+                let text = r.display_name().to_owned();
                 out.push(Suggestion { text, doc });
             }
         };

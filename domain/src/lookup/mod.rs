@@ -8,7 +8,7 @@ pub mod fuzzy;
 pub mod index;
 pub mod parse;
 pub mod rank;
-mod words;
+pub(crate) mod words;
 
 pub use facets::DocFilter;
 pub use fuzzy::NameQuery;

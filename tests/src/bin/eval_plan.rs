@@ -203,6 +203,24 @@ async fn main() {
         untuned.1,
         100.0 * untuned.0 as f64 / untuned.1.max(1) as f64
     );
+    // The client answers estate questions itself (never reaching the planner): a prompt that
+    // asks for a change must never be read as one.
+    let mut questions = 0usize;
+    let mut swallowed = Vec::new();
+    for case in &cases {
+        if cloudops_domain::insights::asked(&case.prompt).is_some() {
+            questions += 1;
+            let verb = catalog.playbooks.get(case.expected.playbook).map(|p| p.verb);
+            if verb.is_some_and(cloudops_domain::Verb::is_mutating) {
+                swallowed.push(format!("  {:?} (wanted {})", case.prompt, case.expected.playbook));
+            }
+        }
+    }
+    println!(
+        "estate questions the client answers from the local store: {questions}; of them asking for a change: {} (target 0)",
+        swallowed.len()
+    );
+    swallowed.iter().for_each(|s| println!("{s}"));
     println!("contradicting-verb plans: {} (target 0)", contradicting.len());
     contradicting.iter().for_each(|c| println!("  {c}"));
     println!(
@@ -211,7 +229,7 @@ async fn main() {
         if router_p50 <= TARGET_ROUTER_P50_MS { "met" } else { "NOT met" }
     );
     println!("eval finished in {:.1} s", started.elapsed().as_secs_f64());
-    if !contradicting.is_empty() {
+    if !contradicting.is_empty() || !swallowed.is_empty() {
         std::process::exit(1);
     }
 }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
-use cloudops_domain::{Arn, Dependency, Relation, Resource, ResourceKind, constraints};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use cloudops_domain::{Arn, Dependency, IngressRule, Relation, Resource, ResourceKind, constraints};
 use cloudops_ports::PortResult;
 
 use super::{ScanContext, tags};
@@ -65,6 +66,7 @@ async fn instances(client: &Client, ctx: &ScanContext) -> PortResult<Vec<Resourc
         r.config.instance_type = i.instance_type().map(|t| t.as_str().to_owned());
         r.config.root_device_type = i.root_device_type().map(|t| t.as_str().to_owned());
         r.config.publicly_accessible = Some(i.public_ip_address().is_some());
+        r.config.state_since = i.state_transition_reason().and_then(transition_time);
         if let Some(az) = i.placement().and_then(|p| p.availability_zone()) {
             r.config.extra.insert("AvailabilityZone".into(), az.into());
         }
@@ -105,7 +107,7 @@ async fn volumes(client: &Client, ctx: &ScanContext) -> PortResult<Vec<Resource>
         if let Some(az) = v.availability_zone() {
             r.config.extra.insert("AvailabilityZone".into(), az.into());
         }
-        r.config.extra.insert("Encrypted".into(), v.encrypted().unwrap_or(false).into());
+        r.config.encrypted = v.encrypted();
         out.push(r);
     }
     Ok(out)
@@ -186,13 +188,53 @@ async fn security_groups(client: &Client, ctx: &ScanContext) -> PortResult<Vec<R
             r.name = g.group_name().map(str::to_owned);
         }
         r.config.description = g.description().map(str::to_owned);
-        let open = g.ip_permissions().iter().any(|p| {
-            p.ip_ranges().iter().any(|ip| ip.cidr_ip() == Some("0.0.0.0/0"))
-                || p.ipv6_ranges().iter().any(|ip| ip.cidr_ipv6() == Some("::/0"))
-        });
-        r.config.publicly_accessible = Some(open);
+        r.config.ingress = g
+            .ip_permissions()
+            .iter()
+            .map(|p| {
+                // All traffic has no ports (AWS reports -1 or nothing for them).
+                let protocol = p.ip_protocol().unwrap_or("-1");
+                let ports = protocol != "-1";
+                IngressRule {
+                    protocol: protocol.to_owned(),
+                    from_port: p.from_port().filter(|_| ports),
+                    to_port: p.to_port().filter(|_| ports),
+                    sources: p
+                        .ip_ranges()
+                        .iter()
+                        .filter_map(|ip| ip.cidr_ip())
+                        .chain(p.ipv6_ranges().iter().filter_map(|ip| ip.cidr_ipv6()))
+                        .map(str::to_owned)
+                        .collect(),
+                }
+            })
+            .collect();
+        r.config.publicly_accessible = Some(r.config.ingress.iter().any(IngressRule::from_anywhere));
         depend(ctx, &mut r.dependencies, Relation::InNetwork, "vpc", g.vpc_id());
         out.push(r);
     }
     Ok(out)
+}
+
+/// The time in EC2's `StateTransitionReason` ("User initiated (2026-11-01 10:00:00 GMT)"),
+/// when it has one.
+fn transition_time(reason: &str) -> Option<DateTime<Utc>> {
+    let inside = reason.rsplit_once('(')?.1.split_once(')')?.0;
+    let stamp = inside.trim_end_matches(" GMT").trim_end_matches(" UTC");
+    NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transition_time;
+
+    #[test]
+    fn the_stop_time_is_read_from_the_transition_reason() {
+        let t = transition_time("User initiated (2026-11-01 10:00:00 GMT)").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-01T10:00:00+00:00");
+        assert!(transition_time("User initiated (2026-11-01 10:00:00 UTC)").is_some());
+        assert_eq!(transition_time(""), None);
+        assert_eq!(transition_time("Server.SpotInstanceTermination"), None);
+        assert_eq!(transition_time("User initiated (soon)"), None);
+    }
 }

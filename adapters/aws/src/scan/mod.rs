@@ -179,7 +179,7 @@ impl ScanContext {
         if !r.unknown.insert(facet) {
             return; // one warning per facet of a resource
         }
-        let resource = r.name.clone().unwrap_or_else(|| r.identifier.to_string());
+        let resource = r.display_name().to_owned();
         tracing::warn!(resource = %resource, facet = facet.label(), error = %error, "resource facet unknown");
         let warning = ScanWarning { resource, facet, error: error.to_string() };
         self.warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(warning);

@@ -57,6 +57,7 @@ async fn instances(client: &Client, ctx: &ScanContext) -> PortResult<Vec<Resourc
         c.read_replicas = db.read_replica_db_instance_identifiers().to_vec();
         c.replica_source = db.read_replica_source_db_instance_identifier().map(str::to_owned);
         c.publicly_accessible = db.publicly_accessible();
+        c.encrypted = db.storage_encrypted();
         c.size_gb = db.allocated_storage().and_then(|s| u32::try_from(s).ok());
         if let Some(endpoint) = db.endpoint().and_then(|e| e.address()) {
             c.extra.insert("Endpoint".into(), endpoint.into());
@@ -108,6 +109,7 @@ async fn clusters(client: &Client, ctx: &ScanContext) -> PortResult<Vec<Resource
         c.multi_az = cl.multi_az();
         c.backup_retention_days = cl.backup_retention_period().and_then(|d| u32::try_from(d).ok());
         c.deletion_protection = cl.deletion_protection();
+        c.encrypted = cl.storage_encrypted();
         c.extra.insert(
             "Members".into(),
             cl.db_cluster_members().iter().filter_map(|m| m.db_instance_identifier()).collect::<Vec<_>>().into(),

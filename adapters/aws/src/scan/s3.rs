@@ -129,10 +129,11 @@ async fn bucket(
     if home_region(locator, ctx, cache, &name, listed_region).await? != ctx.region.as_str() {
         return Ok(None);
     }
-    let (tagging, versioning, public_access, lifecycle) = futures::join!(
+    let (tagging, versioning, public_access, policy_status, lifecycle) = futures::join!(
         client.get_bucket_tagging().bucket(&name).send(),
         client.get_bucket_versioning().bucket(&name).send(),
         client.get_public_access_block().bucket(&name).send(),
+        client.get_bucket_policy_status().bucket(&name).send(),
         client.get_bucket_lifecycle_configuration().bucket(&name).send(),
     );
     let (tag_set, tags_error) = match absent_ok(tagging, "NoSuchTagSet") {
@@ -169,6 +170,14 @@ async fn bucket(
             r.config.extra.insert("PublicAccessBlock".into(), fully_blocked.into());
         }
         Err(e) => ctx.unknown(&mut r, Facet::Attributes, &ctx.error("s3:GetPublicAccessBlock", e)),
+    }
+    match absent_ok(policy_status, "NoSuchBucketPolicy") {
+        // No policy: nothing public through one.
+        Ok(status) => {
+            r.config.public_policy =
+                Some(status.and_then(|s| s.policy_status().and_then(|p| p.is_public())).unwrap_or(false));
+        }
+        Err(e) => ctx.unknown(&mut r, Facet::Attributes, &ctx.error("s3:GetBucketPolicyStatus", e)),
     }
     match absent_ok(lifecycle, "NoSuchLifecycleConfiguration") {
         Ok(l) => {

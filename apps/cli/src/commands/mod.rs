@@ -6,6 +6,7 @@ pub mod ask;
 pub mod audit;
 pub mod chat;
 pub mod doctor;
+pub mod insights;
 pub mod plan;
 pub mod search;
 pub mod server;

@@ -16,3 +16,17 @@ pub async fn run(client: &Client, text: &[String], out: Option<PathBuf>, json: b
     }
     render::emit(json, &planned, render::plan::response(&planned.response))
 }
+
+/// `plan --show-request`: the exact request the planner would get, field by field, then
+/// the JSON body. Nothing is sent.
+pub async fn show_request(client: &Client, text: &[String], json: bool) -> anyhow::Result<ExitCode> {
+    let request = client.request(&text.join(" "), &terminal::conversation()).await?;
+    let manifest = render::plan::Manifest {
+        destination: client.planner_name().to_owned(),
+        sent: false,
+        pseudonymized: client.config().server.pseudonymize,
+        request,
+    };
+    let text = render::plan::manifest(&manifest)?;
+    render::emit(json, &manifest, text)
+}

@@ -84,3 +84,49 @@ pub fn after(finished: &Finished) -> String {
         .map(|r| format!("now: {} is {}\n", r.arn, r.state.as_deref().unwrap_or("gone")))
         .collect()
 }
+
+/// `plan --show-request --json` (a public interface): where it would go and the request.
+#[derive(Debug, serde::Serialize)]
+pub struct Manifest {
+    /// `local` (the in-process planner) or the server's URL.
+    pub destination: String,
+    /// Always false: showing the request sends nothing.
+    pub sent: bool,
+    pub pseudonymized: bool,
+    /// `null` when the prompt is an estate question, answered on this machine.
+    pub request: Option<cloudops_domain::PlanRequest>,
+}
+
+/// The egress manifest in words: every leaf field of the request on its own line, then the
+/// exact JSON body.
+pub fn manifest(m: &Manifest) -> anyhow::Result<String> {
+    let Some(request) = &m.request else {
+        return Ok("Nothing would be sent: this is a question about the estate, answered from the local store \
+                   (as `cloudops insights` does).\n"
+            .to_owned());
+    };
+    let value = serde_json::to_value(request)?;
+    let mut out = format!(
+        "Would send to the planner ({}){}; nothing was sent.\n\n",
+        m.destination,
+        if m.pseudonymized { ", names, ids and accounts pseudonymised" } else { "" }
+    );
+    fn leaves(path: &str, v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::Object(map) if !map.is_empty() => {
+                for (k, v) in map {
+                    leaves(&if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, v, out);
+                }
+            }
+            serde_json::Value::Array(items) if !items.is_empty() => {
+                for (i, v) in items.iter().enumerate() {
+                    leaves(&format!("{path}[{i}]"), v, out);
+                }
+            }
+            leaf => out.push_str(&format!("  {path} = {leaf}\n")),
+        }
+    }
+    leaves("", &value, &mut out);
+    out.push_str(&format!("\nThe body (POST /v1/plan):\n{}\n", serde_json::to_string_pretty(&value)?));
+    Ok(out)
+}
