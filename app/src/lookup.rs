@@ -6,6 +6,7 @@
 //! matches names in memory, asks the store for vector neighbours of the prompt under the same
 //! filters (unless a name or id matched exactly), and fuses both.
 
+use cloudops_domain::document::content_hash;
 use cloudops_domain::lookup::{
     AccountName, NameIndex, NameQuery, ParsedQuery, Ranking, Suggestion, Verdict, fuse, index::resource_score, parse,
 };
@@ -81,6 +82,23 @@ impl Lookup {
             })
             .collect();
         words.join(" ")
+    }
+
+    /// Whether the store's vectors were made by the embedder `model` over this build's
+    /// documents: a few stored resources, spread over the estate, carry the content hash it
+    /// computes. A store embedded by another model (or before a document change) does not;
+    /// its next sync re-embeds it, and until then its vectors must not be searched.
+    pub async fn embedded_by(&self, store: &dyn EstateStore, model: &str) -> Result<bool, AppError> {
+        const SAMPLE: usize = 8;
+        let resources = self.index.resources();
+        let step = (resources.len() / SAMPLE).max(1);
+        for r in resources.iter().step_by(step).take(SAMPLE) {
+            let Some(stored) = store.get(r.point_id()).await? else { continue };
+            if stored.content_hash != content_hash(&stored.resource, model) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// How many resources are indexed.
@@ -179,6 +197,7 @@ mod tests {
     use cloudops_domain::ResourceKind;
     use cloudops_domain::testing::resource_in;
     use cloudops_fakes::MemoryEstateStore;
+    use cloudops_ports::StoredResource;
 
     use super::*;
 
@@ -215,6 +234,26 @@ mod tests {
         assert_eq!(databases.ranking.verdict, Verdict::Ambiguous);
         assert_eq!(search("nothing-like-this").await.ranking.verdict, Verdict::NoMatch);
         assert_eq!(Lookup::from_resources(estate()).accounts().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn vectors_are_searched_only_with_the_model_that_made_them() {
+        let store = MemoryEstateStore::default();
+        let stored = |model: &str| -> Vec<StoredResource> {
+            estate()
+                .into_iter()
+                .map(|r| StoredResource { content_hash: content_hash(&r, model), resource: r, vector: vec![1.0] })
+                .collect()
+        };
+        store.upsert(stored("minilm@fp32")).await.expect("upsert");
+        let lookup = Lookup::open(&store).await.expect("open");
+        assert!(lookup.embedded_by(&store, "minilm@fp32").await.expect("check"));
+        assert!(!lookup.embedded_by(&store, "minilm@qint8").await.expect("check"));
+        // One resource re-embedded by the new model is not enough; all of them are.
+        store.upsert(stored("minilm@qint8")[..1].to_vec()).await.expect("upsert");
+        assert!(!lookup.embedded_by(&store, "minilm@qint8").await.expect("check"));
+        store.upsert(stored("minilm@qint8")).await.expect("upsert");
+        assert!(lookup.embedded_by(&store, "minilm@qint8").await.expect("check"));
     }
 
     #[tokio::test]

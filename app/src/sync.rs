@@ -325,7 +325,7 @@ async fn store_scope(
         if !seen.insert(r.point_id()) {
             continue; // the same resource listed twice by a paginating API
         }
-        let hash = content_hash(&r);
+        let hash = content_hash(&r, ports.embedder.model_id());
         if !full && known.get(&r.point_id()) == Some(&hash) {
             report.unchanged += 1;
         } else {

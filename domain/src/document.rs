@@ -5,15 +5,19 @@ use sha2::{Digest, Sha256};
 use crate::resource::Resource;
 
 /// Bump when [`document`] changes: every resource is then re-embedded once.
-pub const DOCUMENT_VERSION: u32 = 1;
+pub const DOCUMENT_VERSION: u32 = 2;
 
-/// The resource as one line of words for the embedder: kind, name, identifier, description,
-/// engine/runtime/type, tags, account alias and region.
+/// The resource as one line of words for the embedder: kind, name (the identifier only when
+/// it has none), description, engine/runtime/type, tags, account alias, region and state.
+///
+/// A named resource's identifier (`i-0c1d…`, `vol-…`, `sg-…`) is left out: the name index
+/// matches identifiers exactly, and as words they are a dozen meaningless word pieces that
+/// dilute the vector and cost embedding time (a document's tokens set its cost).
 pub fn document(r: &Resource) -> String {
     let mut parts = vec![r.kind.label().to_owned()];
-    parts.extend(r.name.clone());
-    if r.name.as_deref() != Some(r.identifier.as_str()) {
-        parts.push(r.identifier.to_string());
+    match &r.name {
+        Some(name) => parts.push(name.clone()),
+        None => parts.push(r.identifier.to_string()),
     }
     parts.extend(r.config.description.clone());
     parts.extend(r.config.engine.clone());
@@ -25,14 +29,18 @@ pub fn document(r: &Resource) -> String {
     parts.join(" ")
 }
 
-/// SHA-256 (hex) over everything synced about the resource except the sync time, and the
-/// document version: equal hashes mean nothing to re-embed or rewrite.
-pub fn content_hash(r: &Resource) -> String {
+/// SHA-256 (hex) over everything synced about the resource except the sync time, the
+/// document version and the embedding model (`embedded_by`, the embedder's model id): equal
+/// hashes mean nothing to re-embed or rewrite; a store embedded by another model (or before a
+/// document change) has other hashes, so its next sync re-embeds it.
+pub fn content_hash(r: &Resource, embedded_by: &str) -> String {
     let mut stable = r.clone();
     stable.last_synced = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
     let bytes = serde_json::to_vec(&stable).unwrap_or_default();
     let mut h = Sha256::new();
     h.update(DOCUMENT_VERSION.to_le_bytes());
+    h.update((embedded_by.len() as u64).to_le_bytes());
+    h.update(embedded_by.as_bytes());
     h.update(bytes);
     hex::encode(h.finalize())
 }
@@ -53,13 +61,28 @@ mod tests {
     }
 
     #[test]
+    fn a_named_resource_is_embedded_by_name_an_unnamed_one_by_identifier() {
+        let mut r = resource(ResourceKind::Ec2Instance, "web-1", "running");
+        let id = r.identifier.to_string();
+        assert!(id.starts_with("i-") && !document(&r).contains(&id), "{}", document(&r));
+        r.name = None;
+        assert!(document(&r).starts_with(&format!("EC2 instance {id} ")), "{}", document(&r));
+    }
+
+    #[test]
     fn content_hash_ignores_sync_time_only() {
         let r = resource(ResourceKind::Ec2Instance, "web", "running");
         let mut later = r.clone();
         later.last_synced += chrono::Duration::hours(1);
-        assert_eq!(content_hash(&r), content_hash(&later));
+        assert_eq!(content_hash(&r, "m"), content_hash(&later, "m"));
         let mut stopped = r.clone();
         stopped.state = crate::ResourceState::new("stopped");
-        assert_ne!(content_hash(&r), content_hash(&stopped));
+        assert_ne!(content_hash(&r, "m"), content_hash(&stopped, "m"));
+    }
+
+    #[test]
+    fn content_hash_names_the_embedding_model() {
+        let r = resource(ResourceKind::Ec2Instance, "web", "running");
+        assert_ne!(content_hash(&r, "minilm@fp32"), content_hash(&r, "minilm@qint8"));
     }
 }

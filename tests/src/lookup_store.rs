@@ -9,12 +9,29 @@ use cloudops_crypto::{DataKey, KeyRing};
 use cloudops_domain::Resource;
 use cloudops_domain::document::{content_hash, document};
 use cloudops_embeddings::MiniLmEmbedder;
-use cloudops_ports::{EstateStore, StoredResource};
+use cloudops_ports::{Embedder, EstateStore, StoredResource};
 use cloudops_qdrant::{ESTATE_DIMENSIONS, EdgeEstateStore, SharedKeyRing};
 
 /// The embedder from the files `cargo xtask setup` installs; panics with that advice.
 pub fn embedder() -> MiniLmEmbedder {
     MiniLmEmbedder::discover().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The fixed key of the stores built here (tests and benches only), so that another process
+/// (the bench's serving process) can reopen one.
+fn ring() -> SharedKeyRing {
+    let key = DataKey::from_bytes("store", 1, &[7; 32]).expect("a 32-byte key");
+    Arc::new(RwLock::new(KeyRing::new(key, Vec::new())))
+}
+
+/// A fresh, empty store in `dir` for vectors of `dimensions` (the fixed test key).
+pub fn empty(dir: &Path, dimensions: usize) -> EdgeEstateStore {
+    EdgeEstateStore::open(dir, dimensions, ring()).expect("open the store")
+}
+
+/// Opens a store [`open_estate`] built in `dir` (once the process that built it dropped it).
+pub fn reopen(dir: &Path) -> EdgeEstateStore {
+    EdgeEstateStore::open(dir, ESTATE_DIMENSIONS, ring()).expect("open the store")
 }
 
 /// What building the store cost.
@@ -36,8 +53,7 @@ pub async fn open_estate(
     embedder: &MiniLmEmbedder,
     embed_at_most: usize,
 ) -> (EdgeEstateStore, BuildTimes) {
-    let ring: SharedKeyRing = Arc::new(RwLock::new(KeyRing::new(DataKey::generate("store", 1), Vec::new())));
-    let store = EdgeEstateStore::open(dir, ESTATE_DIMENSIONS, ring).expect("open the store");
+    let store = reopen(dir);
     let real = estate.len().min(embed_at_most.max(1));
     let docs: Vec<String> = estate[..real].iter().map(document).collect();
     let start = Instant::now();
@@ -55,7 +71,7 @@ pub async fn open_estate(
                 if i >= real {
                     perturb(&mut vector, i);
                 }
-                StoredResource { resource: r.clone(), content_hash: content_hash(r), vector }
+                StoredResource { resource: r.clone(), content_hash: content_hash(r, embedder.model_id()), vector }
             })
             .collect();
         store.upsert(stored).await.expect("upsert");

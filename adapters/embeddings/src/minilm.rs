@@ -6,7 +6,7 @@ use fastembed::{
     InitOptionsUserDefined, Pooling, QuantizationMode, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
 };
 
-use crate::files::{EmbedError, ModelFiles};
+use crate::files::{EmbedError, ModelFiles, ModelVariant};
 
 /// Tokens per input: the model's sentence-transformers `max_seq_length`.
 const MAX_TOKENS: usize = 256;
@@ -16,12 +16,18 @@ pub const BATCH: usize = 32;
 /// all-MiniLM-L6-v2, 384-d, in-process. Cheap to clone (shares the session).
 #[derive(Clone)]
 pub struct MiniLmEmbedder {
+    /// Batches: one intra-op thread per core.
     model: Arc<Mutex<TextEmbedding>>,
+    /// One text (a query): a session of one thread. With two, the second thread's wake-up
+    /// costs more than it saves on a 15-token input, and a spinning second thread would take
+    /// the core the vector search runs on next (`cargo xtask bench lookup` prints both rates).
+    single: Arc<Mutex<TextEmbedding>>,
+    variant: ModelVariant,
 }
 
 impl std::fmt::Debug for MiniLmEmbedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MiniLmEmbedder(all-MiniLM-L6-v2)")
+        write!(f, "MiniLmEmbedder({})", self.variant.model_id())
     }
 }
 
@@ -37,7 +43,6 @@ fn load_runtime(files: &ModelFiles) -> Result<(), EmbedError> {
 }
 
 impl MiniLmEmbedder {
-    pub const MODEL_ID: &'static str = "sentence-transformers/all-MiniLM-L6-v2@int8-onnx";
     pub const DIMENSIONS: usize = 384;
 
     /// Loads the model from the installed files (see [`ModelFiles::discover`]).
@@ -50,21 +55,29 @@ impl MiniLmEmbedder {
             special_tokens_map_file: files.read("special_tokens_map.json")?,
             tokenizer_config_file: files.read("tokenizer_config.json")?,
         };
-        let model = UserDefinedEmbeddingModel::new(files.read("model.onnx")?, tokenizer)
-            .with_pooling(Pooling::Mean)
-            // The int8 graph carries its own (static) quantisation; fastembed's `Dynamic` mode
-            // would forbid batching.
-            .with_quantization(QuantizationMode::None);
-        let options = InitOptionsUserDefined::default()
-            .with_max_length(MAX_TOKENS)
-            // onnxruntime's worker threads busy-wait after each run by default: on a 2-core
-            // machine they steal the CPU from whatever runs next (the vector search right
-            // after a query's embedding, the store writes during sync).
-            .with_session_config("session.intra_op.allow_spinning", "0")
-            .with_session_config("session.inter_op.allow_spinning", "0");
-        let model =
-            TextEmbedding::try_new_from_user_defined(model, options).map_err(|e| EmbedError::Model(e.to_string()))?;
-        Ok(Self { model: Arc::new(Mutex::new(model)) })
+        let onnx = files.read(files.variant.file())?;
+        let session = |threads: Option<usize>| {
+            let model = UserDefinedEmbeddingModel::new(onnx.clone(), tokenizer.clone())
+                .with_pooling(Pooling::Mean)
+                // Both graphs carry their own quantisation; fastembed's `Dynamic` mode would
+                // forbid batching. (The int8 graph scales each activation tensor by its range,
+                // so a text's batch-mates nudge its vector slightly: see the reference test.)
+                .with_quantization(QuantizationMode::None);
+            let mut options = InitOptionsUserDefined::default()
+                .with_max_length(MAX_TOKENS)
+                // onnxruntime's worker threads busy-wait after each run by default: on a
+                // 2-core machine they steal the CPU from whatever runs next (the store writes
+                // during sync).
+                .with_session_config("session.intra_op.allow_spinning", "0")
+                .with_session_config("session.inter_op.allow_spinning", "0");
+            if let Some(threads) = threads {
+                options = options.with_intra_threads(threads);
+            }
+            TextEmbedding::try_new_from_user_defined(model, options)
+                .map(|m| Arc::new(Mutex::new(m)))
+                .map_err(|e| EmbedError::Model(e.to_string()))
+        };
+        Ok(Self { model: session(None)?, single: session(Some(1))?, variant: files.variant })
     }
 
     /// Discovers the installed files and loads them.
@@ -77,8 +90,9 @@ impl MiniLmEmbedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
+        let session = if texts.len() == 1 { &self.single } else { &self.model };
         let mut model =
-            self.model.lock().map_err(|_| PortError::Other("the embedding model was poisoned by a panic".into()))?;
+            session.lock().map_err(|_| PortError::Other("the embedding model was poisoned by a panic".into()))?;
         // A batch is padded to its longest text, so batches of similar lengths waste far less
         // compute: embed in length order, answer in input order.
         let mut order: Vec<usize> = (0..texts.len()).collect();
@@ -108,7 +122,7 @@ impl Embedder for MiniLmEmbedder {
         Self::DIMENSIONS
     }
     fn model_id(&self) -> &str {
-        Self::MODEL_ID
+        self.variant.model_id()
     }
     async fn embed(&self, texts: &[String]) -> PortResult<Vec<Vec<f32>>> {
         let this = self.clone();

@@ -13,11 +13,22 @@ use crate::lookup::{Lookup, LookupResult};
 pub(super) struct Open {
     pub estate: Arc<dyn EstateStore>,
     pub chat: Arc<dyn ChatStore>,
-    lookup: RwLock<Arc<Lookup>>,
+    lookup: RwLock<Indexed>,
+}
+
+/// The lookup index and whether the store's vectors are this embedder's.
+#[derive(Clone)]
+struct Indexed {
+    lookup: Arc<Lookup>,
+    vectors_current: bool,
 }
 
 impl Open {
     pub fn lookup(&self) -> Arc<Lookup> {
+        self.indexed().lookup
+    }
+
+    fn indexed(&self) -> Indexed {
         self.lookup.read().map(|l| l.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
 }
@@ -31,8 +42,8 @@ impl Client {
         }
         let ring = self.ring().await?;
         let (estate, chat) = self.parts().stores.open(ring).await?;
-        let lookup = Lookup::open(estate.as_ref()).await?;
-        let open = Arc::new(Open { estate, chat, lookup: RwLock::new(Arc::new(lookup)) });
+        let indexed = self.index(estate.as_ref()).await?;
+        let open = Arc::new(Open { estate, chat, lookup: RwLock::new(indexed) });
         *slot = Some(open.clone());
         Ok(open)
     }
@@ -55,19 +66,40 @@ impl Client {
     /// Re-reads the lookup index from the store (after a sync changed it).
     pub(super) async fn refresh_lookup(&self) -> Result<(), ClientError> {
         let Some(open) = self.inner.open.lock().await.clone() else { return Ok(()) };
-        let fresh = Arc::new(Lookup::open(open.estate.as_ref()).await?);
+        let fresh = self.index(open.estate.as_ref()).await?;
         if let Ok(mut lookup) = open.lookup.write() {
             *lookup = fresh;
         }
         Ok(())
     }
 
-    /// The embedder, or a notice (once) that lookups match names and filters only.
-    pub(super) fn embedder_for_lookup(&self) -> Option<Arc<dyn Embedder>> {
+    async fn index(&self, estate: &dyn EstateStore) -> Result<Indexed, ClientError> {
+        let lookup = Lookup::open(estate).await?;
+        let vectors_current = match &self.parts().embedder {
+            Ok(e) => lookup.embedded_by(estate, e.model_id()).await?,
+            Err(_) => false,
+        };
+        Ok(Indexed { lookup: Arc::new(lookup), vectors_current })
+    }
+
+    /// The embedder, or a notice (once) that lookups match names and filters only: there is
+    /// none, or the store's vectors are another model's (until a sync re-embeds them).
+    fn embedder_for_lookup(&self, vectors_current: bool) -> Option<Arc<dyn Embedder>> {
+        static SAID: std::sync::Once = std::sync::Once::new();
         match &self.parts().embedder {
-            Ok(e) => Some(e.clone()),
+            Ok(e) if vectors_current => Some(e.clone()),
+            Ok(e) => {
+                SAID.call_once(|| {
+                    self.notice(format!(
+                        "matching by names and filters only until the next `cloudops sync`: the estate's \
+                         vectors were made by another embedding model than {} (or an older cloudops), and \
+                         that sync re-embeds them",
+                        e.model_id()
+                    ))
+                });
+                None
+            }
             Err(why) => {
-                static SAID: std::sync::Once = std::sync::Once::new();
                 SAID.call_once(|| self.notice(format!("matching by names and filters only ({why})")));
                 None
             }
@@ -84,8 +116,8 @@ impl Client {
     }
 
     pub(super) async fn search_in(&self, open: &Open, text: &str, limit: usize) -> Result<LookupResult, ClientError> {
-        let embedder = self.embedder_for_lookup();
-        let lookup = open.lookup();
+        let Indexed { lookup, vectors_current } = open.indexed();
+        let embedder = self.embedder_for_lookup(vectors_current);
         Ok(lookup.search(open.estate.as_ref(), embedder.as_deref(), text, limit).await?)
     }
 

@@ -25,7 +25,7 @@ impl Embedder for LazyMiniLm {
         MiniLmEmbedder::DIMENSIONS
     }
     fn model_id(&self) -> &str {
-        MiniLmEmbedder::MODEL_ID
+        self.files.variant.model_id()
     }
     async fn embed(&self, texts: &[String]) -> PortResult<Vec<Vec<f32>>> {
         let model = self

@@ -2,6 +2,7 @@
 
 use super::condition::{RequestContext, Truth};
 use super::document::{Effect, Patterns, PolicyDocument, Statement};
+use super::pattern::wildcard_match_ignore_case;
 use super::wildcard_match;
 use crate::iam::PermissionVerdict;
 
@@ -19,7 +20,6 @@ pub struct Decision {
 /// 3. an Allow or a Deny that depends on what cannot be known offline → unknown;
 /// 4. else → implicit deny.
 pub fn evaluate(policies: &[PolicyDocument], action: &str, resource: &str, ctx: &RequestContext) -> Decision {
-    let action = action.to_ascii_lowercase();
     let mut allow: Option<String> = None;
     let mut allow_unknown: Option<String> = None;
     let mut deny_unknown: Option<String> = None;
@@ -29,7 +29,7 @@ pub fn evaluate(policies: &[PolicyDocument], action: &str, resource: &str, ctx: 
                 Some(sid) => format!("{}/{sid}", policy.name),
                 None => format!("{}#{i}", policy.name),
             };
-            match (statement.effect, applies(statement, &action, resource, ctx)) {
+            match (statement.effect, applies(statement, action, resource, ctx)) {
                 (Effect::Deny, Truth::True) => {
                     return Decision { verdict: PermissionVerdict::ExplicitDeny, decided_by: Some(who()) };
                 }
@@ -50,7 +50,7 @@ pub fn evaluate(policies: &[PolicyDocument], action: &str, resource: &str, ctx: 
 }
 
 fn applies(statement: &Statement, action: &str, resource: &str, ctx: &RequestContext) -> Truth {
-    let action_matches = |p: &String| wildcard_match(&p.to_ascii_lowercase(), action);
+    let action_matches = |p: &String| wildcard_match_ignore_case(p, action);
     let action_ok = match &statement.actions {
         Patterns::Is(list) => list.iter().any(action_matches),
         Patterns::Not(list) => !list.iter().any(action_matches),

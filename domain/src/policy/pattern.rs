@@ -3,15 +3,40 @@
 /// Matches `text` against an IAM wildcard `pattern`. Case-sensitive: fold both sides first
 /// where IAM compares case-insensitively (actions).
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    // Iterative matcher with backtracking to the last `*`.
+    if pattern == "*" {
+        return true;
+    }
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    // Sync evaluates every resource against every statement: no allocation for ASCII (ARNs,
+    // actions); `?` is one character, so other text is matched by `char`.
+    if pattern.is_ascii() && text.is_ascii() {
+        matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| a == b)
+    } else {
+        let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+        matches(&p, &t, '*', '?', |a, b| a == b)
+    }
+}
+
+/// [`wildcard_match`] ignoring ASCII case (IAM actions: `ec2:stop*` matches `ec2:StopInstances`).
+pub fn wildcard_match_ignore_case(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| a.eq_ignore_ascii_case(&b))
+    } else {
+        wildcard_match(&pattern.to_lowercase(), &text.to_lowercase())
+    }
+}
+
+/// Iterative matcher with backtracking to the last `*`.
+fn matches<T: PartialEq + Copy>(p: &[T], t: &[T], any: T, one: T, same: impl Fn(T, T) -> bool) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || same(p[pi], t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -22,7 +47,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == any)
 }
 
 #[cfg(test)]
@@ -43,5 +68,17 @@ mod tests {
         assert!(!m("abc", "abcd"));
         assert!(m("a*b*c", "aXXbYYc"));
         assert!(!m("a*b*c", "aXXbYY"));
+        assert!(m("arn:aws:s3:::données-?/*", "arn:aws:s3:::données-é/x"), "`?` is one character");
+        assert!(!m("arn:aws:s3:::données-?", "arn:aws:s3:::données-éé"));
+        assert!(m("ec2:StopInstances", "ec2:StopInstances") && !m("ec2:StopInstances", "ec2:Stop"));
+    }
+
+    #[test]
+    fn actions_ignore_case() {
+        use super::wildcard_match_ignore_case as ci;
+        assert!(ci("EC2:stop*", "ec2:StopInstances"));
+        assert!(ci("ec2:StopInstances", "EC2:STOPINSTANCES"));
+        assert!(!ci("ec2:Stop*", "ec2:StartInstances"));
+        assert!(ci("s3:GetÖbject", "s3:getöbject"));
     }
 }

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 pub use faults::{Fault, FaultPlan, RateLimit};
 use http::{Message, read_message};
+pub use recording::copy_account;
 use recording::{Principals, Recorder, Tape};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -29,6 +30,9 @@ pub enum Upstream {
     Forward(String),
     /// Answer from a recording made with [`ProxyOptions::record`]; nothing is forwarded.
     Replay(PathBuf),
+    /// Like `Replay`, answering also for `copies` copies of the recorded accounts (see
+    /// [`copy_account`]): one recording replays as an estate many times its size.
+    ReplayCopies { tape: PathBuf, copies: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +109,7 @@ impl FaultProxy {
                 (Some(addr), None)
             }
             Upstream::Replay(path) => (None, Some(Tape::load(path)?)),
+            Upstream::ReplayCopies { tape, copies } => (None, Some(Tape::load(tape)?.with_copies(*copies))),
         };
         let recorder = options.record.as_deref().map(Recorder::create).transpose()?;
         let state = Arc::new(State {

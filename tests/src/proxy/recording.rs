@@ -133,6 +133,33 @@ pub struct Tape {
     answers: HashMap<String, Vec<Message>>,
     refused: HashMap<String, Message>,
     served: Mutex<HashMap<String, usize>>,
+    /// A copy's account id → (the recorded account it copies, the copy's number).
+    copies: HashMap<String, (String, usize)>,
+}
+
+/// The account id copy `k` (1..=99) of recorded account `account` answers for: `9`, then `k`
+/// in two digits, then the account's last nine digits. Recorded ids come from
+/// [`crate::Emulator::fresh_account`], which never starts one with `9`.
+pub fn copy_account(account: &str, k: usize) -> String {
+    format!("9{k:02}{}", &account[3..])
+}
+
+/// Every maximal run of exactly 12 ASCII digits in `text`, with its start.
+fn account_ids(text: &str) -> Vec<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start == 12 {
+            out.push((start, &text[start..i]));
+        }
+        i = i.max(start + 1);
+    }
+    out
 }
 
 impl Tape {
@@ -163,18 +190,75 @@ impl Tape {
             .filter(|(_, list)| list.iter().all(|m| is_error(m) && m.start == list[0].start && m.body == list[0].body))
             .map(|(op, list)| (op, list[0].clone()))
             .collect();
-        Ok(Self { answers, refused, served: Mutex::default() })
+        Ok(Self { answers, refused, served: Mutex::default(), copies: HashMap::new() })
+    }
+
+    /// Replays the recording as `copies` more estates beside the recorded one: copy `k`'s
+    /// accounts are [`copy_account`]`(recorded, k)`, each answering as its recorded account
+    /// does with every recorded account id (in ARNs, owner ids, bucket names) and every
+    /// assumed-role session key made the copy's own. For sync at scale without an emulator.
+    pub fn with_copies(mut self, copies: usize) -> Self {
+        let mut recorded: Vec<String> = Vec::new();
+        for key in self.answers.keys() {
+            let principal = key.split('\n').nth(2).unwrap_or_default();
+            if let Some(rest) = principal.strip_prefix("arn:aws:iam::")
+                && let Some(account) = rest.get(..12).filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
+                && !recorded.iter().any(|r| r == account)
+            {
+                recorded.push(account.to_owned());
+            }
+        }
+        self.copies = (1..=copies.min(99))
+            .flat_map(|k| recorded.iter().map(move |a| (copy_account(a, k), (a.clone(), k))))
+            .collect();
+        self
+    }
+
+    /// `key` as its recorded account would have sent it, and which copy sent it (0: none).
+    fn recorded_key(&self, key: &str) -> (String, usize) {
+        let mut out = key.to_owned();
+        let mut copy = 0;
+        for (at, id) in account_ids(key).into_iter().rev() {
+            if let Some((recorded, k)) = self.copies.get(id) {
+                out.replace_range(at..at + 12, recorded);
+                copy = *k;
+            }
+        }
+        (out, copy)
+    }
+
+    /// A recorded answer as copy `k` gives it.
+    fn as_copy(&self, mut answer: Message, k: usize) -> Message {
+        if k == 0 {
+            return answer;
+        }
+        let mut body = String::from_utf8_lossy(&answer.body).into_owned();
+        for (copy, (recorded, n)) in &self.copies {
+            if *n == k {
+                body = body.replace(recorded.as_str(), copy);
+            }
+        }
+        // An assumed role's session key: each copy's own, so signers stay apart.
+        if let Some((head, rest)) = body.split_once("<AccessKeyId>")
+            && let Some((key, tail)) = rest.split_once("</AccessKeyId>")
+        {
+            body = format!("{head}<AccessKeyId>{key}C{k:02}</AccessKeyId>{tail}");
+        }
+        answer.body = body.into_bytes();
+        answer
     }
 
     pub fn answer(&self, key: &str) -> Option<Message> {
-        let Some(list) = self.answers.get(key) else {
-            return self.refused.get(&operation(key)).cloned();
+        let (recorded, copy) = self.recorded_key(key);
+        let Some(list) = self.answers.get(&recorded) else {
+            return self.refused.get(&operation(&recorded)).cloned().map(|a| self.as_copy(a, copy));
         };
         let mut served = self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = served.entry(key.to_owned()).or_default();
         let answer = list.get(*n).or_else(|| list.last()).cloned();
         *n += 1;
-        answer
+        drop(served);
+        answer.map(|a| self.as_copy(a, copy))
     }
 
     /// Recorded answers in all.
@@ -186,6 +270,25 @@ impl Tape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_answers_as_its_recorded_account_with_its_own_ids() {
+        let recorded = "123456789012";
+        let key = |account: &str| {
+            format!("POST /\n\narn:aws:iam::{account}:role/ops us-east-1/ec2 127.0.0.1\nAction=DescribeInstances")
+        };
+        let body = format!("<ownerId>{recorded}</ownerId><AccessKeyId>ASIAKEY</AccessKeyId>");
+        let mut tape = Tape::default();
+        tape.answers.insert(key(recorded), vec![Message { body: body.into_bytes(), ..Default::default() }]);
+        let tape = tape.with_copies(2);
+        let copy = copy_account(recorded, 2);
+        assert_eq!(copy, "902456789012");
+        let answer = String::from_utf8(tape.answer(&key(&copy)).expect("answered").body).unwrap();
+        assert_eq!(answer, "<ownerId>902456789012</ownerId><AccessKeyId>ASIAKEYC02</AccessKeyId>");
+        let own = String::from_utf8(tape.answer(&key(recorded)).expect("answered").body).unwrap();
+        assert!(own.contains(recorded) && own.contains("<AccessKeyId>ASIAKEY</AccessKeyId>"), "{own}");
+        assert!(tape.answer(&key(&copy_account(recorded, 3))).is_none(), "only two copies");
+    }
 
     #[test]
     fn an_assumed_roles_session_key_is_keyed_by_the_role() {
