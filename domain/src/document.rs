@@ -29,8 +29,8 @@ pub fn document(r: &Resource) -> String {
     parts.join(" ")
 }
 
-/// SHA-256 (hex) over everything synced about the resource except the sync time, the
-/// document version and the embedding model (`embedded_by`, the embedder's model id): equal
+/// SHA-256 (hex) over the document version, the embedding model (`embedded_by`, the
+/// embedder's model id) and everything synced about the resource but the sync time: equal
 /// hashes mean nothing to re-embed or rewrite; a store embedded by another model (or before a
 /// document change) has other hashes, so its next sync re-embeds it.
 pub fn content_hash(r: &Resource, embedded_by: &str) -> String {

@@ -24,14 +24,14 @@ fn ring() -> SharedKeyRing {
     Arc::new(RwLock::new(KeyRing::new(key, Vec::new())))
 }
 
-/// A fresh, empty store in `dir` for vectors of `dimensions` (the fixed test key).
-pub fn empty(dir: &Path, dimensions: usize) -> EdgeEstateStore {
+/// Opens (or creates) the store in `dir` for vectors of `dimensions`, with the fixed test key.
+pub fn open_store(dir: &Path, dimensions: usize) -> EdgeEstateStore {
     EdgeEstateStore::open(dir, dimensions, ring()).expect("open the store")
 }
 
 /// Opens a store [`open_estate`] built in `dir` (once the process that built it dropped it).
 pub fn reopen(dir: &Path) -> EdgeEstateStore {
-    EdgeEstateStore::open(dir, ESTATE_DIMENSIONS, ring()).expect("open the store")
+    open_store(dir, ESTATE_DIMENSIONS)
 }
 
 /// What building the store cost.
@@ -53,7 +53,7 @@ pub async fn open_estate(
     embedder: &MiniLmEmbedder,
     embed_at_most: usize,
 ) -> (EdgeEstateStore, BuildTimes) {
-    let store = reopen(dir);
+    let store = open_store(dir, ESTATE_DIMENSIONS);
     let real = estate.len().min(embed_at_most.max(1));
     let docs: Vec<String> = estate[..real].iter().map(document).collect();
     let start = Instant::now();

@@ -6,28 +6,63 @@ use fastembed::{
     InitOptionsUserDefined, Pooling, QuantizationMode, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
 };
 
-use crate::files::{EmbedError, ModelFiles, ModelVariant};
+use crate::files::{EmbedError, ModelFiles};
 
 /// Tokens per input: the model's sentence-transformers `max_seq_length`.
 const MAX_TOKENS: usize = 256;
 /// Texts per inference batch.
 pub const BATCH: usize = 32;
 
-/// all-MiniLM-L6-v2, 384-d, in-process. Cheap to clone (shares the session).
+/// all-MiniLM-L6-v2, 384-d, in-process. Cheap to clone (shares the sessions).
 #[derive(Clone)]
 pub struct MiniLmEmbedder {
-    /// Batches: one intra-op thread per core.
-    model: Arc<Mutex<TextEmbedding>>,
     /// One text (a query): a session of one thread. With two, the second thread's wake-up
     /// costs more than it saves on a 15-token input, and a spinning second thread would take
     /// the core the vector search runs on next (`cargo xtask bench lookup` prints both rates).
-    single: Arc<Mutex<TextEmbedding>>,
-    variant: ModelVariant,
+    single: Session,
+    /// Batches: one intra-op thread per core, made on the first batch (a process that only
+    /// looks resources up never needs it).
+    batch: Arc<Mutex<Option<Session>>>,
+    files: ModelFiles,
+}
+
+type Session = Arc<Mutex<TextEmbedding>>;
+
+fn poisoned<T>(_: T) -> PortError {
+    PortError::Other("the embedding model was poisoned by a panic".into())
+}
+
+/// A session over `files`' model with `threads` intra-op threads (`None`: one per core).
+fn session(files: &ModelFiles, threads: Option<usize>) -> Result<Session, EmbedError> {
+    let tokenizer = TokenizerFiles {
+        tokenizer_file: files.read("tokenizer.json")?,
+        config_file: files.read("config.json")?,
+        special_tokens_map_file: files.read("special_tokens_map.json")?,
+        tokenizer_config_file: files.read("tokenizer_config.json")?,
+    };
+    let model = UserDefinedEmbeddingModel::new(files.read(files.variant.file())?, tokenizer)
+        .with_pooling(Pooling::Mean)
+        // Both graphs carry their own quantisation; fastembed's `Dynamic` mode would forbid
+        // batching. (The int8 graph scales each activation tensor by its range, so a text's
+        // batch-mates nudge its vector slightly: see the reference test.)
+        .with_quantization(QuantizationMode::None);
+    let mut options = InitOptionsUserDefined::default()
+        .with_max_length(MAX_TOKENS)
+        // onnxruntime's worker threads busy-wait after each run by default: on a 2-core
+        // machine they steal the CPU from whatever runs next (the store writes during sync).
+        .with_session_config("session.intra_op.allow_spinning", "0")
+        .with_session_config("session.inter_op.allow_spinning", "0");
+    if let Some(threads) = threads {
+        options = options.with_intra_threads(threads);
+    }
+    TextEmbedding::try_new_from_user_defined(model, options)
+        .map(|m| Arc::new(Mutex::new(m)))
+        .map_err(|e| EmbedError::Model(e.to_string()))
 }
 
 impl std::fmt::Debug for MiniLmEmbedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MiniLmEmbedder({})", self.variant.model_id())
+        write!(f, "MiniLmEmbedder({})", self.files.variant.model_id())
     }
 }
 
@@ -49,35 +84,18 @@ impl MiniLmEmbedder {
     pub fn load(files: &ModelFiles) -> Result<Self, EmbedError> {
         files.check()?;
         load_runtime(files)?;
-        let tokenizer = TokenizerFiles {
-            tokenizer_file: files.read("tokenizer.json")?,
-            config_file: files.read("config.json")?,
-            special_tokens_map_file: files.read("special_tokens_map.json")?,
-            tokenizer_config_file: files.read("tokenizer_config.json")?,
-        };
-        let onnx = files.read(files.variant.file())?;
-        let session = |threads: Option<usize>| {
-            let model = UserDefinedEmbeddingModel::new(onnx.clone(), tokenizer.clone())
-                .with_pooling(Pooling::Mean)
-                // Both graphs carry their own quantisation; fastembed's `Dynamic` mode would
-                // forbid batching. (The int8 graph scales each activation tensor by its range,
-                // so a text's batch-mates nudge its vector slightly: see the reference test.)
-                .with_quantization(QuantizationMode::None);
-            let mut options = InitOptionsUserDefined::default()
-                .with_max_length(MAX_TOKENS)
-                // onnxruntime's worker threads busy-wait after each run by default: on a
-                // 2-core machine they steal the CPU from whatever runs next (the store writes
-                // during sync).
-                .with_session_config("session.intra_op.allow_spinning", "0")
-                .with_session_config("session.inter_op.allow_spinning", "0");
-            if let Some(threads) = threads {
-                options = options.with_intra_threads(threads);
-            }
-            TextEmbedding::try_new_from_user_defined(model, options)
-                .map(|m| Arc::new(Mutex::new(m)))
-                .map_err(|e| EmbedError::Model(e.to_string()))
-        };
-        Ok(Self { model: session(None)?, single: session(Some(1))?, variant: files.variant })
+        Ok(Self { single: session(files, Some(1))?, batch: Arc::default(), files: files.clone() })
+    }
+
+    /// The batch session, made on first use.
+    fn batch_session(&self) -> PortResult<Session> {
+        let mut slot = self.batch.lock().map_err(poisoned)?;
+        if let Some(session) = &*slot {
+            return Ok(session.clone());
+        }
+        let made = session(&self.files, None).map_err(|e| PortError::Other(e.to_string()))?;
+        *slot = Some(made.clone());
+        Ok(made)
     }
 
     /// Discovers the installed files and loads them.
@@ -90,9 +108,8 @@ impl MiniLmEmbedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let session = if texts.len() == 1 { &self.single } else { &self.model };
-        let mut model =
-            session.lock().map_err(|_| PortError::Other("the embedding model was poisoned by a panic".into()))?;
+        let session = if texts.len() == 1 { self.single.clone() } else { self.batch_session()? };
+        let mut model = session.lock().map_err(poisoned)?;
         // A batch is padded to its longest text, so batches of similar lengths waste far less
         // compute: embed in length order, answer in input order.
         let mut order: Vec<usize> = (0..texts.len()).collect();
@@ -122,7 +139,7 @@ impl Embedder for MiniLmEmbedder {
         Self::DIMENSIONS
     }
     fn model_id(&self) -> &str {
-        self.variant.model_id()
+        self.files.variant.model_id()
     }
     async fn embed(&self, texts: &[String]) -> PortResult<Vec<Vec<f32>>> {
         let this = self.clone();

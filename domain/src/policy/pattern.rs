@@ -1,7 +1,7 @@
 //! IAM wildcard matching: `*` matches any run of characters (also none), `?` exactly one.
 
-/// Matches `text` against an IAM wildcard `pattern`. Case-sensitive: fold both sides first
-/// where IAM compares case-insensitively (actions).
+/// Matches `text` against an IAM wildcard `pattern`. Case-sensitive; see
+/// [`wildcard_match_ignore_case`] where IAM compares case-insensitively (actions).
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     if pattern == "*" {
         return true;
@@ -9,22 +9,24 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     if !pattern.contains(['*', '?']) {
         return pattern == text;
     }
-    // Sync evaluates every resource against every statement: no allocation for ASCII (ARNs,
-    // actions); `?` is one character, so other text is matched by `char`.
-    if pattern.is_ascii() && text.is_ascii() {
-        matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| a == b)
-    } else {
-        let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-        matches(&p, &t, '*', '?', |a, b| a == b)
-    }
+    match_folding(pattern, text, false)
 }
 
 /// [`wildcard_match`] ignoring ASCII case (IAM actions: `ec2:stop*` matches `ec2:StopInstances`).
 pub fn wildcard_match_ignore_case(pattern: &str, text: &str) -> bool {
+    match_folding(pattern, text, true)
+}
+
+/// Sync evaluates every resource against every statement: no allocation for ASCII (ARNs,
+/// actions); `?` is one character, so other text is matched by `char`.
+fn match_folding(pattern: &str, text: &str, fold_ascii: bool) -> bool {
     if pattern.is_ascii() && text.is_ascii() {
-        matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| a.eq_ignore_ascii_case(&b))
+        matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| {
+            a == b || (fold_ascii && a.eq_ignore_ascii_case(&b))
+        })
     } else {
-        wildcard_match(&pattern.to_lowercase(), &text.to_lowercase())
+        let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+        matches(&p, &t, '*', '?', |a, b| a == b || (fold_ascii && a.eq_ignore_ascii_case(&b)))
     }
 }
 
@@ -79,6 +81,7 @@ mod tests {
         assert!(ci("EC2:stop*", "ec2:StopInstances"));
         assert!(ci("ec2:StopInstances", "EC2:STOPINSTANCES"));
         assert!(!ci("ec2:Stop*", "ec2:StartInstances"));
-        assert!(ci("s3:GetÖbject", "s3:getöbject"));
+        assert!(ci("s3:GetÖbject", "S3:getÖbject"), "ASCII letters fold around others");
+        assert!(!ci("s3:GetÖbject", "s3:getöbject"), "only ASCII case folds, as before");
     }
 }

@@ -139,7 +139,7 @@ async fn replay(emulator: &Emulator, profiles: &[(&str, AccountId)], request: &S
     }
     let named: Vec<(&str, &AccountId)> = names.iter().map(|(p, a)| (p.as_str(), a)).collect();
     let world = SyncWorld::new(&write_aws_config_at(&url, dir.path(), "ops", &named));
-    let store = cloudops_e2e::lookup_store::empty(&dir.path().join("store"), world.embedder.dimension());
+    let store = cloudops_e2e::lookup_store::open_store(&dir.path().join("store"), world.embedder.dimension());
     let ports = || SyncPorts { store: &store, ..world.ports() };
     let request = SyncRequest { profiles: names.iter().map(|(p, _)| Profile(p.clone())).collect(), ..request.clone() };
     println!(
@@ -185,7 +185,7 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = emulator.write_aws_config_as(dir.path(), "ops", &estate.profiles());
     let world = SyncWorld::new(&paths);
-    let store = cloudops_e2e::lookup_store::empty(&dir.path().join("store"), world.embedder.dimension());
+    let store = cloudops_e2e::lookup_store::open_store(&dir.path().join("store"), world.embedder.dimension());
     let ports = || SyncPorts { store: &store, ..world.ports() };
     let emulator_pid = emulator.server_pid();
     if emulator_pid.is_none() {
