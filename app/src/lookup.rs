@@ -101,6 +101,11 @@ impl Lookup {
         Ok(true)
     }
 
+    /// Every indexed resource, in the store's order.
+    pub fn resources(&self) -> &[Resource] {
+        self.index.resources()
+    }
+
     /// How many resources are indexed.
     pub fn len(&self) -> usize {
         self.index.len()

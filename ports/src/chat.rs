@@ -28,12 +28,16 @@ pub struct ConversationSummary {
 ///
 /// Contract: `recent` returns at most `limit` messages of that conversation only, oldest
 /// first; `conversations` lists every conversation with a message, the most recently active
-/// first; message text is encrypted at rest.
+/// first; message text is encrypted at rest. `rename` moves every message of one
+/// conversation to another id (kept in order, none duplicated; the caller checks the new id
+/// is free); `delete` removes a conversation's messages; both answer how many they touched.
 #[async_trait]
 pub trait ChatStore: Send + Sync {
     async fn append(&self, message: ChatMessage) -> PortResult<()>;
     async fn recent(&self, conversation: &ConversationId, limit: usize) -> PortResult<Vec<ChatMessage>>;
     async fn conversations(&self) -> PortResult<Vec<ConversationSummary>>;
+    async fn rename(&self, from: &ConversationId, to: &ConversationId) -> PortResult<usize>;
+    async fn delete(&self, conversation: &ConversationId) -> PortResult<usize>;
 }
 
 /// Groups `(conversation, at)` pairs into summaries, most recently active first (shared by

@@ -54,6 +54,18 @@ pub async fn open_estate(
     embed_at_most: usize,
 ) -> (EdgeEstateStore, BuildTimes) {
     let store = open_store(dir, ESTATE_DIMENSIONS);
+    let times = fill(&store, estate, embedder, embed_at_most).await;
+    (store, times)
+}
+
+/// Upserts `estate` into `store` as [`open_estate`] does (the first `embed_at_most` documents
+/// embedded for real, the rest perturbed copies of their vectors).
+pub async fn fill(
+    store: &EdgeEstateStore,
+    estate: &[Resource],
+    embedder: &MiniLmEmbedder,
+    embed_at_most: usize,
+) -> BuildTimes {
     let real = estate.len().min(embed_at_most.max(1));
     let docs: Vec<String> = estate[..real].iter().map(document).collect();
     let start = Instant::now();
@@ -76,8 +88,7 @@ pub async fn open_estate(
             .collect();
         store.upsert(stored).await.expect("upsert");
     }
-    let times = BuildTimes { embedded: real, embedding, upsert: start.elapsed() };
-    (store, times)
+    BuildTimes { embedded: real, embedding, upsert: start.elapsed() }
 }
 
 /// Nudges a few components by ±0.01 and re-normalises.

@@ -8,6 +8,7 @@
 //! - Adapters do not depend on `app`.
 //! - Every crate under `apps/` depends on `cloudops-app` for its use cases; the CLI and the
 //!   desktop app depend on no adapter crate (they get the client from `cloudops-wiring`).
+//! - The desktop app's UI thread never blocks on IO.
 //! - `app/` never prints or reads stdin (questions to the user are values).
 //! - CLI command modules do not import one another, and each stays small (presentation only).
 
@@ -126,10 +127,7 @@ fn apps_use_the_client_and_front_ends_build_no_adapters() {
     for manifest in &apps {
         let deps = dependencies(manifest);
         let name = manifest.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
-        // The desktop app lands with its own issue; until then it has no dependencies at all.
-        if name != "desktop" || !deps.is_empty() {
-            assert!(deps.contains("cloudops-app"), "{name} must call cloudops-app for its use cases");
-        }
+        assert!(deps.contains("cloudops-app"), "{name} must call cloudops-app for its use cases");
         if name == "cli" || name == "desktop" {
             let bad: Vec<_> = deps.iter().filter(|d| ADAPTERS.contains(&d.as_str())).collect();
             assert!(bad.is_empty(), "{name} builds adapters {bad:?}: get the client from cloudops-wiring");
@@ -145,6 +143,26 @@ fn the_use_cases_never_print_or_read_stdin() {
         for line in code_lines(&file) {
             for needle in ["println!", "eprintln!", "print!(", "eprint!(", "stdin()", "dbg!("] {
                 assert!(!line.contains(needle), "{} talks to the terminal ({needle}): {line}", file.display());
+            }
+        }
+    }
+}
+
+/// The desktop app never waits for IO on its UI thread: every client call is a task on its
+/// runtime (`tasks.rs`), so a slow AWS, server or store never freezes the window. Only
+/// `tasks.rs` may block (shutdown), only `probe.rs` reads /proc.
+#[test]
+fn the_desktop_ui_thread_never_blocks_on_io() {
+    let files = rust_files(&root().join("apps/desktop/src"));
+    assert!(files.len() >= 10, "{files:?}");
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "tasks.rs" || name == "probe.rs" {
+            continue;
+        }
+        for line in code_lines(&file) {
+            for needle in ["block_on(", "blocking", "std::fs", "std::thread::sleep", "Runtime::new", "std::net"] {
+                assert!(!line.contains(needle), "{} blocks the UI thread ({needle}): {line}", file.display());
             }
         }
     }

@@ -49,6 +49,14 @@ pub enum Suite {
     /// The planning server over HTTP: /v1/plan p50/p99 on the router path and the LLM path,
     /// requests/s with 32 concurrent clients.
     Plan,
+    /// The desktop app: cold start to the first frame, RSS with 10k and 100k resources in the
+    /// explorer (no model loaded yet), p99 UI-thread CPU per frame while scrolling it. Runs in
+    /// a private Xvfb when DISPLAY is not set.
+    Desktop {
+        /// Estate sizes to load.
+        #[arg(default_values_t = [10_000usize, 100_000])]
+        sizes: Vec<usize>,
+    },
 }
 
 pub fn run(suite: Suite) -> anyhow::Result<()> {
@@ -72,6 +80,21 @@ pub fn run(suite: Suite) -> anyhow::Result<()> {
         Suite::Plan => {
             crate::models::setup()?;
             run_sized("bench-plan", &[], &[])
+        }
+        Suite::Desktop { sizes } => {
+            crate::models::setup()?;
+            let display = crate::display::Display::ensure()?;
+            let binary = crate::cargo::workspace_binary("bench-desktop")?;
+            let status = Command::new(binary)
+                .args(sizes.iter().map(ToString::to_string))
+                .env("DISPLAY", &display.name)
+                .current_dir(root())
+                .status()
+                .context("cannot run bench-desktop")?;
+            if !status.success() {
+                bail!("bench-desktop failed ({status})");
+            }
+            Ok(())
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::emulator::{Session, root, seed};
 
 const ACCOUNTS: [(&str, &str); 2] = [("staging", "111122223333"), ("production", "444455556666")];
 
-pub fn run() -> anyhow::Result<()> {
+pub fn run(desktop: bool) -> anyhow::Result<()> {
     let work = tempfile::Builder::new().prefix("cloudops-demo-").tempdir().context("cannot create a temp dir")?;
     crate::emulator::setup("moto")?;
     crate::models::setup()?;
@@ -45,6 +45,9 @@ pub fn run() -> anyhow::Result<()> {
 
     step("4. `cloudops sync`: every account x region x service into the local encrypted store");
     timed("sync (2 accounts x 2 regions, first sync, embeddings included)", &|| cloudops(&["sync"]))?;
+    if desktop {
+        return open_desktop(&aws_dir, &data_dir);
+    }
     step("5. `cloudops status`: what each (account, region, service) last synced");
     cloudops(&["status"])?;
     step("6. `cloudops search`: names, typos, filters in words — resolved on this machine only");
@@ -174,6 +177,35 @@ pub fn run() -> anyhow::Result<()> {
     println!("# typed into its stdin (JSON-RPC, one message a line):\n{session}");
     cloudops_with_input(&bin, &aws_dir, &data_dir, &["mcp"], &session)?;
 
+    step(
+        "17. The desktop app, `cloudops-desktop`: the same client on the same store (opened here in a headless X server, it lists the estate in its explorer; `cargo xtask demo --desktop` opens it for you)",
+    );
+    if crate::display::Display::available() {
+        let display = crate::display::Display::private()?;
+        let desktop = crate::cargo::workspace_binary("cloudops-desktop")?;
+        let out = command(&desktop, &aws_dir, &data_dir, &[])
+            .env("DISPLAY", &display.name)
+            .env("CLOUDOPS_DESKTOP_PROBE", "explorer")
+            .env("XDG_DATA_HOME", work.path().join("xdg"))
+            .output()
+            .context("cannot run cloudops-desktop")?;
+        let said = String::from_utf8_lossy(&out.stdout);
+        let line = said.lines().find(|l| l.starts_with("probe ")).unwrap_or("");
+        if !out.status.success() || line.is_empty() || line.contains("failed") {
+            bail!(
+                "cloudops-desktop did not show the estate ({}): {line}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        println!(
+            "$ CLOUDOPS_DESKTOP_PROBE=explorer cloudops-desktop
+{line}"
+        );
+    } else {
+        println!("(skipped: no display and no Xvfb here; apt-get install xvfb mesa-vulkan-drivers)");
+    }
+
     step("Timings: whole commands as you waited for them (wall time, the emulator's included; one run)");
     for (what, took) in &timings {
         println!("  {:>8.2} s  {what}", took.as_secs_f64());
@@ -184,6 +216,28 @@ pub fn run() -> anyhow::Result<()> {
          `cargo xtask bench sync|lookup|plan` measure each part)"
     );
 
+    step("Done. The emulator and the server this demo started are stopped now.");
+    Ok(())
+}
+
+/// `--desktop`: the planning server, then the desktop app on the demo's store until its
+/// window is closed.
+fn open_desktop(aws_dir: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var(v).is_ok_and(|d| !d.is_empty()));
+    if !has_display {
+        bail!("`--desktop` opens a window: run it in a desktop session (DISPLAY or WAYLAND_DISPLAY is not set)");
+    }
+    step("5. The planning server, then the desktop app on this estate (close its window to end the demo)");
+    let server = PlanningServer::start()?;
+    let desktop = crate::cargo::workspace_binary("cloudops-desktop")?;
+    let args = ["--server", server.url.as_str(), "--server-token", DEMO_TOKEN];
+    println!("$ cloudops-desktop {}", args.join(" "));
+    println!("try: “stop pg-instance-main1” (it is in both accounts: pick one), Ctrl+K to search the estate");
+    let status = command(&desktop, aws_dir, data_dir, &args).status().context("cannot run cloudops-desktop")?;
+    drop(server);
+    if !status.success() {
+        bail!("cloudops-desktop exited with {status}");
+    }
     step("Done. The emulator and the server this demo started are stopped now.");
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod cargo;
 mod demo;
+mod display;
 mod emulator;
 mod eval;
 mod keychain;
@@ -38,13 +39,18 @@ enum Task {
         cargo_args: Vec<String>,
     },
     /// Start the emulator, seed a small estate and show what cloudops can do with it.
-    Demo,
+    Demo {
+        /// Then open the desktop app on the demo's emulator, estate and planning server (needs
+        /// a display) and wait until its window is closed.
+        #[arg(long)]
+        desktop: bool,
+    },
     /// Run an evaluation and print its figures: `plan` (the paraphrase suite).
     Eval {
         #[command(subcommand)]
         suite: eval::Suite,
     },
-    /// Run a benchmark and print its figures: `sync`, `store`, `lookup`.
+    /// Run a benchmark and print its figures: `sync`, `store`, `lookup`, `plan`, `desktop`.
     Bench {
         #[command(subcommand)]
         suite: bench::Suite,
@@ -56,7 +62,7 @@ fn main() -> anyhow::Result<()> {
         Task::Setup => emulator::setup("moto").and_then(|()| models::setup()),
         Task::Emulator { action } => emulator::run(action),
         Task::Test { no_lint, cargo_args } => test::run(no_lint, &cargo_args),
-        Task::Demo => demo::run(),
+        Task::Demo { desktop } => demo::run(desktop),
         Task::Eval { suite } => eval::run(suite),
         Task::Bench { suite } => bench::run(suite),
     }

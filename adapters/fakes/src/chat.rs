@@ -31,4 +31,18 @@ impl ChatStore for MemoryChatStore {
             self.messages.lock().map_err(|_| PortError::Other("the in-memory chat store was poisoned".into()))?;
         Ok(cloudops_ports::summarize(messages.iter().map(|m| (m.conversation.clone(), m.at))))
     }
+    async fn rename(&self, from: &ConversationId, to: &ConversationId) -> PortResult<usize> {
+        let mut messages =
+            self.messages.lock().map_err(|_| PortError::Other("the in-memory chat store was poisoned".into()))?;
+        let moved =
+            messages.iter_mut().filter(|m| &m.conversation == from).map(|m| m.conversation = to.clone()).count();
+        Ok(moved)
+    }
+    async fn delete(&self, conversation: &ConversationId) -> PortResult<usize> {
+        let mut messages =
+            self.messages.lock().map_err(|_| PortError::Other("the in-memory chat store was poisoned".into()))?;
+        let before = messages.len();
+        messages.retain(|m| &m.conversation != conversation);
+        Ok(before - messages.len())
+    }
 }

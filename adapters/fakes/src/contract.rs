@@ -159,4 +159,18 @@ pub async fn chat_store_contract(store: &dyn ChatStore) {
     let ids: Vec<_> = listed.iter().map(|c| (c.id.0.as_str(), c.messages)).collect();
     assert_eq!(ids, [("conv-a", 6), ("conv-b", 5)], "every conversation, most recently active first");
     assert_eq!(listed[0].last_at, start + Duration::minutes(5));
+
+    // Rename moves every message, in order, none duplicated; delete removes them.
+    let renamed = ConversationId("conv-a renamed".into());
+    assert_eq!(store.rename(&a, &renamed).await.unwrap(), 6);
+    assert!(store.recent(&a, 100).await.unwrap().is_empty());
+    let moved = store.recent(&renamed, 100).await.unwrap();
+    assert_eq!(moved.len(), 6);
+    assert!(moved.iter().all(|m| m.conversation == renamed));
+    assert_eq!(moved.last().unwrap().text, "late", "order kept");
+    assert_eq!(moved[0].text, "conv-a message 0", "the text survives the re-seal");
+    assert_eq!(store.delete(&b).await.unwrap(), 5);
+    assert_eq!(store.delete(&b).await.unwrap(), 0, "nothing left to delete");
+    let ids: Vec<_> = store.conversations().await.unwrap().into_iter().map(|c| c.id.0).collect();
+    assert_eq!(ids, ["conv-a renamed"]);
 }

@@ -72,6 +72,12 @@ impl EdgeChatStore {
     }
 }
 
+/// The engine filter for one conversation's messages.
+fn conversation_filter(conversation: &ConversationId) -> PortResult<qdrant_edge::Filter> {
+    let filter = to_edge(Some(json!({ "must": [{ "key": CONVERSATION, "match": { "value": conversation.0 } }] })))?;
+    filter.ok_or_else(|| cloudops_ports::PortError::Other("a filter with one condition came out empty".into()))
+}
+
 fn record_name(id: &EdgePointId) -> String {
     format!("chat/{id}")
 }
@@ -123,8 +129,7 @@ impl ChatStore for EdgeChatStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let filter = to_edge(Some(json!({ "must": [{ "key": CONVERSATION, "match": { "value": conversation.0 } }] })))?
-            .expect("a filter with one condition");
+        let filter = conversation_filter(conversation)?;
         let ring = self.ring.clone();
         self.shard
             .blocking(move |shard| {
@@ -135,6 +140,38 @@ impl ChatStore for EdgeChatStore {
                     .collect::<PortResult<Vec<_>>>()?;
                 messages.reverse();
                 Ok(messages)
+            })
+            .await
+    }
+
+    async fn rename(&self, from: &ConversationId, to: &ConversationId) -> PortResult<usize> {
+        let filter = conversation_filter(from)?;
+        let (ring, to) = (self.ring.clone(), to.clone());
+        self.shard
+            .blocking(move |shard| {
+                // Re-sealed under the same point ids: an upsert replaces, nothing is duplicated.
+                let mut points = Vec::new();
+                for record in shard.scroll_all(Some(filter), true, false)? {
+                    let mut message = open_message(&ring, &record)?;
+                    message.conversation = to.clone();
+                    points.push(to_point(&ring, record.id, &message)?);
+                }
+                let moved = points.len();
+                shard.upsert(points)?;
+                Ok(moved)
+            })
+            .await
+    }
+
+    async fn delete(&self, conversation: &ConversationId) -> PortResult<usize> {
+        let filter = conversation_filter(conversation)?;
+        self.shard
+            .blocking(move |shard| {
+                let ids: Vec<EdgePointId> =
+                    shard.scroll_all(Some(filter), false, false)?.into_iter().map(|r| r.id).collect();
+                let deleted = ids.len();
+                shard.delete(ids)?;
+                Ok(deleted)
             })
             .await
     }

@@ -107,6 +107,33 @@ impl Client {
         Ok(self.opened().await?.chat.recent(conversation, limit).await?)
     }
 
+    /// Renames `from` to `to` (every message keeps its order and seal); `to` must be a free,
+    /// non-empty name of at most 80 characters. Answers how many messages moved.
+    pub async fn rename_conversation(&self, from: &ConversationId, to: &str) -> Result<usize, ClientError> {
+        let name = to.trim();
+        let refuse = |why: &str| Err(ClientError::ConversationName { name: name.to_owned(), why: why.to_owned() });
+        if name.is_empty() {
+            return refuse("a name is needed");
+        }
+        if name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return refuse("use at most 80 characters, without control characters");
+        }
+        let to = ConversationId(name.to_owned());
+        if &to == from {
+            return Ok(0);
+        }
+        let chat = self.opened().await?.chat.clone();
+        if chat.conversations().await?.iter().any(|c| c.id == to) {
+            return refuse("another conversation has it; pick another name or delete that one first");
+        }
+        Ok(chat.rename(from, &to).await?)
+    }
+
+    /// Deletes every message of `conversation`; answers how many.
+    pub async fn delete_conversation(&self, conversation: &ConversationId) -> Result<usize, ClientError> {
+        Ok(self.opened().await?.chat.delete(conversation).await?)
+    }
+
     /// Appends a message to `conversation` (sealed at rest). `plan` records its own turns.
     pub async fn append_message(
         &self,

@@ -21,6 +21,9 @@ pub enum ClientError {
          finish or close it (the desktop app has Sync now), then retry"
     )]
     StoreBusy { dir: PathBuf, holder: String },
+    /// A conversation cannot take that name (empty, too long, or another conversation's).
+    #[error("cannot name the conversation “{name}”: {why}")]
+    ConversationName { name: String, why: String },
     /// The plan file cannot run (expired, tampered, sealed by another key, …). Audited.
     #[error(transparent)]
     PlanFile(#[from] PlanFileError),

@@ -129,6 +129,17 @@ impl Client {
         Ok(lookup.suggest(prefix, limit).into_iter().map(|(s, r)| (s, r.clone())).collect())
     }
 
+    /// Every synced resource, as the lookup holds it in memory (shared, not copied): what a
+    /// resource explorer lists and filters. Rebuilt after every sync; call again to see it.
+    pub async fn estate(&self) -> Result<Arc<Lookup>, ClientError> {
+        Ok(self.opened_with_data().await?.lookup())
+    }
+
+    /// The profiles of the AWS config files (what a sync may be asked to reach).
+    pub async fn profiles(&self) -> Result<Vec<cloudops_ports::Profile>, ClientError> {
+        Ok(self.parts().accounts.profiles().await?)
+    }
+
     /// The stored resource with this point id, if synced.
     pub async fn resource(&self, id: cloudops_domain::PointId) -> Result<Option<Resource>, ClientError> {
         let open = self.opened_with_data().await?;

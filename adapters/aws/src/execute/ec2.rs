@@ -26,7 +26,9 @@ pub(super) async fn call(
     p: &Params<'_>,
     dry_run: bool,
 ) -> PortResult<CallOutcome> {
-    let ec2 = Client::new(config);
+    let ec2 = Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config).interceptor(super::request_id::RecordRequestId).build(),
+    );
     let dry = Some(dry_run);
     let out = match operation {
         "StartInstances" => {
@@ -115,10 +117,14 @@ pub(super) async fn observe(config: &SdkConfig, p: &Params<'_>) -> PortResult<Ve
         Ok(ids) => ids,
         Err(_) => vec![p.str("InstanceId")?],
     };
-    let out =
-        Client::new(config).describe_instances().set_instance_ids(Some(ids.clone())).send().await.map_err(|e| {
-            PortError::Other(format!("cannot describe {}: {}", ids.join(", "), super::Failure::from_sdk(e)))
-        })?;
+    let out = Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config).interceptor(super::request_id::RecordRequestId).build(),
+    )
+    .describe_instances()
+    .set_instance_ids(Some(ids.clone()))
+    .send()
+    .await
+    .map_err(|e| PortError::Other(format!("cannot describe {}: {}", ids.join(", "), super::Failure::from_sdk(e))))?;
     Ok(out
         .reservations()
         .iter()

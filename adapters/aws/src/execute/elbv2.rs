@@ -27,7 +27,11 @@ fn targets(p: &Params<'_>) -> PortResult<Vec<TargetDescription>> {
 }
 
 pub(super) async fn call(config: &SdkConfig, operation: &str, p: &Params<'_>) -> PortResult<Value> {
-    let elb = Client::new(config);
+    let elb = Client::from_conf(
+        aws_sdk_elasticloadbalancingv2::config::Builder::from(config)
+            .interceptor(super::request_id::RecordRequestId)
+            .build(),
+    );
     let group = p.str("TargetGroupArn")?;
     let out = match operation {
         "RegisterTargets" => elb

@@ -9,7 +9,9 @@ use super::Failure;
 use super::params::Params;
 
 pub(super) async fn call(config: &SdkConfig, operation: &str, p: &Params<'_>) -> PortResult<Value> {
-    let lambda = Client::new(config);
+    let lambda = Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(config).interceptor(super::request_id::RecordRequestId).build(),
+    );
     let name = p.str("FunctionName")?;
     let out = match operation {
         "UpdateFunctionConfiguration" => lambda

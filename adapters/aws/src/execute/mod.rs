@@ -8,6 +8,7 @@ mod elbv2;
 mod lambda;
 mod params;
 mod rds;
+mod request_id;
 mod s3;
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use cloudops_domain::{PlanStep, StepKind};
+use cloudops_domain::{AwsCall, PlanStep, StepKind};
 use cloudops_ports::{CallOutcome, Executor, PortError, PortResult, Profile};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -163,6 +164,30 @@ impl AwsExecutor {
     }
 }
 
+/// One step's call through the SDK (EC2 with its DryRun; the other services make no call in a
+/// dry run).
+async fn sdk_call(config: &SdkConfig, call: &AwsCall, dry_run: bool) -> PortResult<CallOutcome> {
+    let p = Params { operation: &call.operation, map: &call.parameters };
+    let op = call.operation.as_str();
+    if call.service == "ec2" {
+        return ec2::call(config, op, &p, dry_run).await;
+    }
+    if !SDK_OPERATIONS.contains(&(call.service.as_str(), op)) {
+        return Err(unsupported(&call.service, op));
+    }
+    if dry_run {
+        return Ok(no_dry_run(&call.service));
+    }
+    let output = match call.service.as_str() {
+        "rds" => rds::call(config, op, &p).await?,
+        "s3" => s3::call(config, op, &p).await?,
+        "lambda" => lambda::call(config, op, &p).await?,
+        "elbv2" => elbv2::call(config, op, &p).await?,
+        other => return Err(unsupported(other, op)),
+    };
+    Ok(CallOutcome { output, dry_run: None })
+}
+
 #[async_trait]
 impl Executor for AwsExecutor {
     async fn call(&self, profile: &Profile, step: &PlanStep, dry_run: bool) -> PortResult<CallOutcome> {
@@ -181,25 +206,8 @@ impl Executor for AwsExecutor {
             return cli::call(aws, &self.files, profile, call, dry_run).await;
         }
         let config = self.config(profile, call.region.as_str()).await;
-        let p = Params { operation: &call.operation, map: &call.parameters };
-        let op = call.operation.as_str();
-        if call.service == "ec2" {
-            return ec2::call(&config, op, &p, dry_run).await;
-        }
-        if !SDK_OPERATIONS.contains(&(call.service.as_str(), op)) {
-            return Err(unsupported(&call.service, op));
-        }
-        if dry_run {
-            return Ok(no_dry_run(&call.service));
-        }
-        let output = match call.service.as_str() {
-            "rds" => rds::call(&config, op, &p).await?,
-            "s3" => s3::call(&config, op, &p).await?,
-            "lambda" => lambda::call(&config, op, &p).await?,
-            "elbv2" => elbv2::call(&config, op, &p).await?,
-            other => return Err(unsupported(other, op)),
-        };
-        Ok(CallOutcome { output, dry_run: None })
+        let (outcome, request_id) = request_id::recording(sdk_call(&config, call, dry_run)).await;
+        outcome.map(|o| CallOutcome { output: request_id::with_request_id(o.output, request_id), ..o })
     }
 
     async fn observe(&self, profile: &Profile, step: &PlanStep) -> PortResult<Vec<String>> {

@@ -36,7 +36,9 @@ fn filters(p: &Params<'_>) -> PortResult<Option<Vec<Filter>>> {
 }
 
 pub(super) async fn call(config: &SdkConfig, operation: &str, p: &Params<'_>) -> PortResult<Value> {
-    let rds = Client::new(config);
+    let rds = Client::from_conf(
+        aws_sdk_rds::config::Builder::from(config).interceptor(super::request_id::RecordRequestId).build(),
+    );
     let out = match operation {
         "StopDBInstance" => rds
             .stop_db_instance()
@@ -130,7 +132,9 @@ pub(super) async fn call(config: &SdkConfig, operation: &str, p: &Params<'_>) ->
 
 /// The status of the DB instance or cluster the step names.
 pub(super) async fn observe(config: &SdkConfig, p: &Params<'_>) -> PortResult<Vec<String>> {
-    let rds = Client::new(config);
+    let rds = Client::from_conf(
+        aws_sdk_rds::config::Builder::from(config).interceptor(super::request_id::RecordRequestId).build(),
+    );
     if let Some(id) = p.opt_str("DBInstanceIdentifier")? {
         let out = rds
             .describe_db_instances()

@@ -13,7 +13,9 @@ use super::Failure;
 use super::params::Params;
 
 pub(super) async fn call(config: &SdkConfig, operation: &str, p: &Params<'_>) -> PortResult<Value> {
-    let s3 = crate::scan::s3_client(config);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        crate::scan::s3_builder(config).interceptor(super::request_id::RecordRequestId).build(),
+    );
     let out = match operation {
         "PutPublicAccessBlock" => {
             let name = "PublicAccessBlockConfiguration";

@@ -7,7 +7,7 @@ mod lambda;
 mod rds;
 mod s3;
 
-pub(crate) use s3::client as s3_client;
+pub(crate) use s3::{builder as s3_builder, client as s3_client};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -20,7 +20,7 @@ pub(crate) fn client(config: &SdkConfig) -> Client {
     Client::from_conf(builder(config).build())
 }
 
-fn builder(config: &SdkConfig) -> aws_sdk_s3::config::Builder {
+pub(crate) fn builder(config: &SdkConfig) -> aws_sdk_s3::config::Builder {
     // Emulators and S3-compatible endpoints need path-style addressing.
     let path_style = config.endpoint_url().is_some();
     aws_sdk_s3::config::Builder::from(config).force_path_style(path_style)
