@@ -23,6 +23,7 @@ use cloudops_domain::{AccountId, Region, ResourceKind};
 use cloudops_ports::Profile;
 
 pub mod lookup_store;
+pub mod observe;
 pub mod planner;
 pub mod proxy;
 pub mod redis;

@@ -1,9 +1,9 @@
 //! An X display for the desktop app: the user's own (`DISPLAY`), else a private Xvfb (from
 //! Debian's `xvfb`; `mesa-vulkan-drivers` renders into it on the CPU), stopped on drop.
 
-use std::path::Path;
+use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 
@@ -21,26 +21,28 @@ impl Display {
         Self::private()
     }
 
-    /// A private Xvfb, whatever `DISPLAY` says.
+    /// A private Xvfb, whatever `DISPLAY` says, on the display number it picks itself
+    /// (`-displayfd`: it writes the number once it accepts connections).
     pub fn private() -> anyhow::Result<Self> {
-        let Some(n) = (90..140).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()) else {
-            bail!("no free X display number in :90..:139");
-        };
-        let name = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([name.as_str(), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .context("cannot start Xvfb: install it (apt-get install xvfb mesa-vulkan-drivers) or set DISPLAY")?;
-        let display = Self { name, xvfb: Some(child) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            if Instant::now() > deadline {
-                bail!("Xvfb {} did not start within 10 s", display.name);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let stdout = child.stdout.take().context("Xvfb's stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let mut display = Self { name: String::new(), xvfb: Some(child) };
+        let line = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+        let Ok(n) = line.trim().parse::<u32>() else {
+            bail!("Xvfb did not start within 10 s (it said {:?})", line.trim());
+        };
+        display.name = format!(":{n}");
         Ok(display)
     }
 
@@ -54,6 +56,14 @@ impl Display {
 impl Drop for Display {
     fn drop(&mut self) {
         if let Some(child) = &mut self.xvfb {
+            // SIGTERM first: Xvfb then removes its socket and lock file.
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            for _ in 0..40 {
+                if child.try_wait().ok().flatten().is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }

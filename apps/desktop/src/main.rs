@@ -31,6 +31,11 @@ struct Flags {
 
 fn main() -> ExitCode {
     let flags = Flags::parse();
+    // The same log switch as the CLI's (to stderr; nothing by default).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CLOUDOPS_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
     let options = cloudops_wiring::Options {
         data_dir: flags.data_dir,
         config: flags.config,

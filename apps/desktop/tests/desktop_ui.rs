@@ -15,7 +15,7 @@ use cloudops_app::config::KeyStorage;
 use cloudops_desktop::{DesktopApp, Panel};
 use cloudops_domain::AccountId;
 use cloudops_e2e::planner::{ServerProcess, TOKEN};
-use cloudops_e2e::{AwsConfigPaths, Emulator};
+use cloudops_e2e::{AwsConfigPaths, Emulator, observe};
 use cloudops_ports::AuditEvent;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -35,20 +35,21 @@ struct Estate {
     home: tempfile::TempDir,
     aws: AwsConfigPaths,
     accounts: Vec<AccountId>,
+    manifest: serde_json::Value,
 }
 
 /// The small seed in two fresh accounts, the first `n` reached as profiles `staging` and `prod`.
 fn estate(n: usize) -> Estate {
     let emulator = Emulator::shared();
     let accounts: Vec<AccountId> = (0..2).map(|_| emulator.fresh_account()).collect();
-    emulator.seed("small", &accounts.iter().collect::<Vec<_>>());
+    let manifest = emulator.seed("small", &accounts.iter().collect::<Vec<_>>());
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("aws");
     std::fs::create_dir(&dir).unwrap();
     let names = ["staging", "prod"];
     let profiles: Vec<(&str, &AccountId)> = accounts.iter().take(n).enumerate().map(|(i, a)| (names[i], a)).collect();
     let aws = emulator.write_aws_config_as(&dir, "ops", &profiles);
-    Estate { home, aws, accounts }
+    Estate { home, aws, accounts, manifest }
 }
 
 fn options(estate: &Estate) -> cloudops_wiring::Options {
@@ -120,31 +121,25 @@ fn type_message(harness: &mut Harness<'_, DesktopApp>, text: &str) {
     harness.run();
 }
 
+fn harness_has_completions(app: &DesktopApp) -> bool {
+    app.chat.completions().contains(&"pg-instance-main1")
+}
+
 fn planned(app: &DesktopApp) -> bool {
     app.is_idle() && app.chat.cards.last().is_some_and(|c| c.review().is_some())
 }
 
-async fn sdk(aws: &AwsConfigPaths, profile: &str) -> aws_config::SdkConfig {
-    let files = cloudops_aws::AwsConfigFiles {
-        config: Some(aws.config.clone()),
-        credentials: Some(aws.credentials.clone()),
-        discovered: None,
-    };
-    cloudops_aws::sdk_config(&files, profile, Some("us-east-1")).await
+/// Runs one of the emulator probes of `cloudops_e2e::observe` from a synchronous test.
+fn observed<F: std::future::Future>(probe: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(probe)
 }
 
-/// The DB's status as the emulator reports it.
 fn db_status(aws: &AwsConfigPaths, profile: &str, db: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let out = aws_sdk_rds::Client::new(&sdk(aws, profile).await)
-            .describe_db_instances()
-            .db_instance_identifier(db)
-            .send()
-            .await
-            .expect("describe the DB in the emulator");
-        out.db_instances()[0].db_instance_status().unwrap().to_owned()
-    })
+    observed(observe::db_status(aws, profile, db))
+}
+
+fn instance_state(aws: &AwsConfigPaths, profile: &str, id: &str) -> String {
+    observed(observe::instance_state(aws, profile, id))
 }
 
 fn audited(app: &DesktopApp) -> Vec<AuditEvent> {
@@ -218,6 +213,8 @@ fn stop_a_database_through_the_ui_picking_the_account_in_the_clarification() {
     let run = &harness.state().monitor.runs[0];
     assert_eq!(run.state, cloudops_desktop::RunState::Finished(Outcome::Succeeded), "{:?}", run.steps);
     assert!(run.execution.is_some());
+    let detail = run.steps[0].detail.as_deref().unwrap_or_default();
+    assert!(detail.starts_with("request id "), "AWS's request id is streamed with the call's answer: {detail}");
     assert_eq!(db_status(&estate.aws, "staging", "pg-instance-main1"), "stopped", "the emulator's DB really stopped");
     assert_eq!(db_status(&estate.aws, "prod", "pg-instance-main1"), "available", "the other account's was not touched");
     assert_eq!(run.after.first().and_then(|(_, s)| s.as_deref()), Some("stopped"), "re-synced after the run");
@@ -240,8 +237,21 @@ fn reject_and_a_refused_plan_run_nothing() {
     let mut harness = app(&estate);
     sync_through_the_guide(&mut harness);
 
+    // The message box completes names from the estate: Tab takes the suggestion.
+    let field = harness.get_by_role_and_label(Role::TextInput, "Message:");
+    field.focus();
+    field.type_text("stop pg-instance-ma");
+    wait_for(&mut harness, "the completions", Duration::from_secs(30), |app| {
+        app.is_idle() && harness_has_completions(app)
+    });
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    let typed = harness.get_by_role_and_label(Role::TextInput, "Message:").value().unwrap_or_default();
+    assert_eq!(typed, "stop pg-instance-main1 ", "Tab completed the name");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+
     // Reject: audited as a refusal, nothing started, the DB as it was.
-    type_message(&mut harness, "stop pg-instance-main1");
     wait_for(&mut harness, "the plan", Duration::from_secs(120), planned);
     harness.get_by_role_and_label(Role::Button, "Reject").click();
     wait_for(&mut harness, "the rejection", Duration::from_secs(30), |app| {
@@ -272,4 +282,83 @@ fn reject_and_a_refused_plan_run_nothing() {
     assert!(!events.iter().any(|e| matches!(e, AuditEvent::Approval { .. } | AuditEvent::ExecutionStarted { .. })));
     assert!(harness.state().monitor.runs.is_empty());
     assert_eq!(db_status(&estate.aws, "staging", "pg-instance-main1"), "available");
+}
+
+#[test]
+fn a_high_risk_plan_runs_only_once_the_target_is_named() {
+    let estate = estate(2);
+    let prod = &estate.accounts[1];
+    // A running, named production instance (stopping one is high risk).
+    let (name, id) = observe::running_instance(&estate.manifest, prod);
+    let (name, id) = (name.as_str(), id.as_str());
+    let mut harness = app(&estate);
+    sync_through_the_guide(&mut harness);
+    type_message(&mut harness, &format!("stop {name}"));
+    wait_for(&mut harness, "the plan", Duration::from_secs(120), planned);
+    let review = harness.state().chat.cards.last().unwrap().review().unwrap().clone();
+    assert!(
+        matches!(review.verdict, cloudops_app::client::Verdict::Ready { risk: cloudops_domain::RiskLevel::High, .. }),
+        "{:?}",
+        review.verdict
+    );
+    assert!(harness.query_by_label_contains("env=production").is_some(), "the environment is in view");
+
+    // Approve asks for the name; a wrong one leaves the button disabled and nothing runs.
+    harness.get_by_role_and_label(Role::Button, "Approve").click();
+    harness.run();
+    let confirm = harness.get_by_role_and_label(Role::TextInput, "Confirm:");
+    confirm.type_text("prod");
+    harness.run();
+    let button = harness.get_by_label("Approve and run");
+    assert!(button.accesskit_node().is_disabled(), "a wrong name does not approve");
+    button.click();
+    harness.run();
+    assert!(harness.state().monitor.runs.is_empty(), "nothing started");
+    assert_eq!(instance_state(&estate.aws, "prod", id), "running");
+
+    // Esc backs out of the confirmation; the plan can be approved again, with its name.
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_role_and_label(Role::TextInput, "Confirm:").is_none());
+    harness.get_by_role_and_label(Role::Button, "Approve").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::TextInput, "Confirm:").type_text(name);
+    harness.run();
+    harness.get_by_label("Approve and run").click();
+    wait_for(&mut harness, "the execution", Duration::from_secs(180), |app| {
+        app.is_idle() && app.monitor.runs.first().is_some_and(|r| !r.running())
+    });
+    let run = &harness.state().monitor.runs[0];
+    assert_eq!(run.state, cloudops_desktop::RunState::Finished(Outcome::Succeeded), "{:?}", run.steps);
+    assert_eq!(instance_state(&estate.aws, "prod", id), "stopped");
+}
+
+#[test]
+fn an_unreachable_planning_server_is_one_line_on_the_card_and_the_window_goes_on() {
+    let estate = estate(1);
+    let mut options = options(&estate);
+    // Nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    options.server = Some(format!("http://{closed}"));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(10_000)
+        .build_eframe(move |cc| DesktopApp::new(cc, options).expect("the app starts"));
+    sync_through_the_guide(&mut harness);
+    type_message(&mut harness, "stop pg-instance-main1");
+    wait_for(&mut harness, "the answer", Duration::from_secs(120), |app| {
+        app.is_idle() && app.chat.cards.last().and_then(|c| c.problem()).is_some()
+    });
+    let problem = harness.state().chat.cards.last().unwrap().problem().unwrap().clone();
+    assert!(!problem.text.contains('\n'), "one line: {}", problem.text);
+    assert!(
+        problem.text.contains(&closed.to_string()) || problem.text.to_lowercase().contains("server"),
+        "{}",
+        problem.text
+    );
+    assert!(harness.query_by_label_contains(&problem.text).is_some(), "shown on the card");
+    // The window still answers: the explorer opens.
+    harness.get_by_role_and_label(Role::Button, "Resources").click();
+    harness.run();
+    assert_eq!(harness.state().panel, Panel::Explorer);
 }

@@ -10,8 +10,9 @@ use cloudops_app::client::{ClientError, Outcome, SyncSelection, Verdict};
 use cloudops_app::execute::{ExecutionEvent, RunOptions};
 use cloudops_app::plan_file::PlanFileError;
 use cloudops_app::{Client, config::KeyStorage};
+use cloudops_domain::Region;
 use cloudops_domain::approval::ApprovalMode;
-use cloudops_domain::{AccountId, Region};
+use cloudops_e2e::observe::{db_status, instance_state, running_instance};
 use cloudops_e2e::{AwsConfigPaths, Emulator};
 use cloudops_ports::{AuditEvent, ConversationId, NoProgress};
 use cloudops_wiring::Options;
@@ -27,52 +28,6 @@ fn options(home: &Path, aws: &AwsConfigPaths) -> Options {
         aws_credentials_file: Some(aws.credentials.clone()),
         ..Options::default()
     }
-}
-
-async fn sdk(aws: &AwsConfigPaths, profile: &str) -> aws_config::SdkConfig {
-    let files = cloudops_aws::AwsConfigFiles {
-        config: Some(aws.config.clone()),
-        credentials: Some(aws.credentials.clone()),
-        discovered: None,
-    };
-    cloudops_aws::sdk_config(&files, profile, Some("us-east-1")).await
-}
-
-async fn db_status(aws: &AwsConfigPaths, profile: &str, db: &str) -> String {
-    let out = aws_sdk_rds::Client::new(&sdk(aws, profile).await)
-        .describe_db_instances()
-        .db_instance_identifier(db)
-        .send()
-        .await
-        .expect("describe the DB in the emulator");
-    out.db_instances()[0].db_instance_status().unwrap().to_owned()
-}
-
-async fn instance_state(aws: &AwsConfigPaths, profile: &str, id: &str) -> String {
-    let out = aws_sdk_ec2::Client::new(&sdk(aws, profile).await)
-        .describe_instances()
-        .instance_ids(id)
-        .send()
-        .await
-        .expect("describe the instance in the emulator");
-    out.reservations()[0].instances()[0].state().unwrap().name().unwrap().as_str().to_owned()
-}
-
-/// A running staging instance of the seed in us-east-1 (name, id).
-fn running_instance(manifest: &serde_json::Value, account: &AccountId) -> (String, String) {
-    let r = manifest["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| {
-            r["account_id"] == account.as_str()
-                && r["kind"] == "ec2_instance"
-                && r["region"] == "us-east-1"
-                && r["state"] == "running"
-                && r["name"].is_string()
-        })
-        .expect("the seed has a running named instance");
-    (r["name"].as_str().unwrap().to_owned(), r["identifier"].as_str().unwrap().to_owned())
 }
 
 async fn stop_db(client: &Client, conversation: &ConversationId) -> cloudops_app::client::Review {

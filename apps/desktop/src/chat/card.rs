@@ -84,6 +84,14 @@ impl Card {
         format!("> {}", self.prompt)
     }
 
+    /// Why planning failed, when it did.
+    pub fn problem(&self) -> Option<&Problem> {
+        match &self.state {
+            CardState::Failed(p) => Some(p),
+            _ => None,
+        }
+    }
+
     pub fn review(&self) -> Option<&Review> {
         match &self.state {
             CardState::Reviewed(review) => Some(review),

@@ -84,6 +84,11 @@ impl Chat {
         self.composer.prefill(text);
     }
 
+    /// The names the message box offers to complete the word being typed.
+    pub fn completions(&self) -> Vec<&str> {
+        self.composer.completions.iter().map(|c| c.text.as_str()).collect()
+    }
+
     pub fn on(&mut self, msg: Msg) {
         match msg {
             Msg::Conversations(Ok(list)) => {
