@@ -92,7 +92,15 @@ fn screenshot(harness: &mut Harness<'_, DesktopApp>, name: &str) {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
     std::fs::create_dir_all(&dir).unwrap();
-    let image = harness.render().unwrap_or_else(|e| panic!("cannot render the window (software Vulkan/GL): {e}"));
+    let image = match harness.render() {
+        Ok(image) => image,
+        // CI installs Mesa's software Vulkan and requires the screenshots.
+        Err(e) if std::env::var_os("CLOUDOPS_REQUIRE_RENDERER").is_none() => {
+            println!("screenshot {name} skipped: no wgpu adapter ({e}); apt-get install mesa-vulkan-drivers");
+            return;
+        }
+        Err(e) => panic!("cannot render the window (Mesa's software Vulkan, mesa-vulkan-drivers): {e}"),
+    };
     let path = dir.join(format!("{name}.png"));
     image.save(&path).unwrap();
     println!("screenshot: {}", path.display());
