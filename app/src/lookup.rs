@@ -106,6 +106,13 @@ impl Lookup {
         self.index.resources()
     }
 
+    /// Where the resource with this ARN is in [`Self::resources`] (through the name index's
+    /// exact map, which holds every ARN).
+    pub fn position(&self, arn: &cloudops_domain::Arn) -> Option<usize> {
+        let resources = self.index.resources();
+        self.index.exact(arn.as_str()).iter().copied().find(|&doc| resources[doc].arn == *arn)
+    }
+
     /// How many resources are indexed.
     pub fn len(&self) -> usize {
         self.index.len()

@@ -108,8 +108,9 @@ impl Client {
     }
 
     /// Renames `from` to `to` (every message keeps its order and seal); `to` must be a free,
-    /// non-empty name of at most 80 characters. Answers how many messages moved.
-    pub async fn rename_conversation(&self, from: &ConversationId, to: &str) -> Result<usize, ClientError> {
+    /// non-empty name of at most 80 characters (surrounding spaces dropped). Answers the
+    /// conversation's new id.
+    pub async fn rename_conversation(&self, from: &ConversationId, to: &str) -> Result<ConversationId, ClientError> {
         let name = to.trim();
         let refuse = |why: &str| Err(ClientError::ConversationName { name: name.to_owned(), why: why.to_owned() });
         if name.is_empty() {
@@ -120,13 +121,14 @@ impl Client {
         }
         let to = ConversationId(name.to_owned());
         if &to == from {
-            return Ok(0);
+            return Ok(to);
         }
         let chat = self.opened().await?.chat.clone();
-        if chat.conversations().await?.iter().any(|c| c.id == to) {
+        if !chat.recent(&to, 1).await?.is_empty() {
             return refuse("another conversation has it; pick another name or delete that one first");
         }
-        Ok(chat.rename(from, &to).await?)
+        chat.rename(from, &to).await?;
+        Ok(to)
     }
 
     /// Deletes every message of `conversation`; answers how many.

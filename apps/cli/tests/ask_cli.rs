@@ -10,6 +10,10 @@ use std::path::Path;
 use std::process::Output;
 
 use cloudops_e2e::AwsConfigPaths;
+use cloudops_e2e::observe::{
+    self,
+    blocking::{db_status, instance_state},
+};
 use cloudops_e2e::planner::{ServerProcess, TOKEN};
 use cloudops_fakes::at_rest::files_under;
 use common::{Capture, json, request_bodies, text};
@@ -28,43 +32,12 @@ fn json_exit(out: &Output, code: i32) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
 }
 
-fn sdk(aws: &AwsConfigPaths, profile: &str, region: &str) -> aws_config::SdkConfig {
-    let files = cloudops_aws::AwsConfigFiles {
-        config: Some(aws.config.clone()),
-        credentials: Some(aws.credentials.clone()),
-        discovered: None,
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(cloudops_aws::sdk_config(&files, profile, Some(region)))
-}
-
-fn db_status(aws: &AwsConfigPaths, profile: &str, db: &str) -> String {
-    let config = sdk(aws, profile, "us-east-1");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let out = rt
-        .block_on(aws_sdk_rds::Client::new(&config).describe_db_instances().db_instance_identifier(db).send())
-        .expect("describe the DB in moto");
-    out.db_instances()[0].db_instance_status().unwrap().to_owned()
-}
-
-fn instance_state(aws: &AwsConfigPaths, profile: &str, id: &str) -> String {
-    let config = sdk(aws, profile, "us-east-1");
-    // The instances these tests act on are in us-east-1 (see `seeded`).
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let out = rt
-        .block_on(aws_sdk_ec2::Client::new(&config).describe_instances().instance_ids(id).send())
-        .expect("describe the instance in moto");
-    let instance = &out.reservations()[0].instances()[0];
-    instance.state().unwrap().name().unwrap().as_str().to_owned()
-}
-
 fn public_access_block(aws: &AwsConfigPaths, profile: &str, bucket: &Value) -> Option<[Option<bool>; 4]> {
-    let config = sdk(aws, profile, bucket["region"].as_str().unwrap());
+    let config = observe::block_on(observe::sdk(aws, profile, bucket["region"].as_str().unwrap()));
     let bucket = bucket["identifier"].as_str().unwrap();
     let client =
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let out = rt.block_on(client.get_public_access_block().bucket(bucket).send()).ok()?;
+    let out = observe::block_on(client.get_public_access_block().bucket(bucket).send()).ok()?;
     let c = out.public_access_block_configuration()?;
     Some([c.block_public_acls(), c.ignore_public_acls(), c.block_public_policy(), c.restrict_public_buckets()])
 }

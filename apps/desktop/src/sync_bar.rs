@@ -18,7 +18,9 @@ use crate::theme;
 #[derive(Debug)]
 pub enum Msg {
     Statuses(Result<Vec<SyncStatus>, Problem>),
-    Profiles(Result<Vec<Profile>, Problem>),
+    /// The AWS config's profiles, and those that synced before (read together: which are
+    /// picked must not depend on which answer arrives first).
+    Profiles(Result<(Vec<Profile>, Vec<String>), Problem>),
     Progress(SyncEvent),
     Done(Result<SyncOutcome, Problem>),
 }
@@ -105,7 +107,13 @@ impl SyncBar {
 
     pub fn load_profiles(&mut self, client: &Client, tasks: &Tasks) {
         let client = client.clone();
-        tasks.spawn(async move { AppMsg::Sync(Msg::Profiles(client.profiles().await.map_err(Problem::from))) });
+        tasks.spawn(async move {
+            let found = async {
+                let synced = client.statuses().await?.into_iter().map(|s| s.profile).collect();
+                Ok::<_, cloudops_app::ClientError>((client.profiles().await?, synced))
+            };
+            AppMsg::Sync(Msg::Profiles(found.await.map_err(Problem::from)))
+        });
     }
 
     pub fn syncing(&self) -> bool {
@@ -119,12 +127,10 @@ impl SyncBar {
                 self.problem = None;
             }
             Msg::Statuses(Err(p)) => self.problem = Some(p),
-            Msg::Profiles(Ok(profiles)) => {
+            Msg::Profiles(Ok((profiles, synced))) => {
                 // The profiles that synced before are picked; with none, all of them.
-                let synced: Vec<&str> = self.statuses.iter().map(|s| s.profile.as_str()).collect();
-                let any = profiles.iter().any(|p| synced.contains(&p.0.as_str()));
-                self.profiles =
-                    profiles.into_iter().map(|p| (p.0.clone(), !any || synced.contains(&p.0.as_str()))).collect();
+                let any = profiles.iter().any(|p| synced.contains(&p.0));
+                self.profiles = profiles.into_iter().map(|p| (p.0.clone(), !any || synced.contains(&p.0))).collect();
             }
             Msg::Profiles(Err(p)) => self.profiles_problem = Some(p),
             Msg::Progress(event) => {

@@ -33,6 +33,19 @@ pub fn problem(ui: &mut egui::Ui, problem: &Problem) {
     ui.add(egui::Label::new(egui::RichText::new(format!("Error: {}", problem.text)).color(ERROR)).wrap());
 }
 
+/// A text field after its label, which is its accessible name (how a screen reader — and the
+/// UI tests — find it). `field` is made once the label is placed, so it can size itself to the
+/// room left.
+pub fn labelled<'t>(
+    ui: &mut egui::Ui,
+    label: &str,
+    field: impl FnOnce(&egui::Ui) -> egui::TextEdit<'t>,
+) -> egui::Response {
+    let label = ui.label(label);
+    let field = field(ui);
+    ui.add(field).labelled_by(label.id)
+}
+
 /// A command line in monospace with a Copy button.
 pub fn command_line(ui: &mut egui::Ui, line: &str, label: &str) {
     ui.horizontal_wrapped(|ui| {

@@ -14,6 +14,7 @@ use cloudops_app::client::Outcome;
 use cloudops_app::config::KeyStorage;
 use cloudops_desktop::{DesktopApp, Panel};
 use cloudops_domain::AccountId;
+use cloudops_e2e::observe::blocking::{db_status, instance_state};
 use cloudops_e2e::planner::{ServerProcess, TOKEN};
 use cloudops_e2e::{AwsConfigPaths, Emulator, observe};
 use cloudops_ports::AuditEvent;
@@ -135,19 +136,6 @@ fn harness_has_completions(app: &DesktopApp) -> bool {
 
 fn planned(app: &DesktopApp) -> bool {
     app.is_idle() && app.chat.cards.last().is_some_and(|c| c.review().is_some())
-}
-
-/// Runs one of the emulator probes of `cloudops_e2e::observe` from a synchronous test.
-fn observed<F: std::future::Future>(probe: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(probe)
-}
-
-fn db_status(aws: &AwsConfigPaths, profile: &str, db: &str) -> String {
-    observed(observe::db_status(aws, profile, db))
-}
-
-fn instance_state(aws: &AwsConfigPaths, profile: &str, id: &str) -> String {
-    observed(observe::instance_state(aws, profile, id))
 }
 
 fn audited(app: &DesktopApp) -> Vec<AuditEvent> {

@@ -213,6 +213,27 @@ async fn the_client_runs_every_pipeline_against_the_emulator_and_the_embedded_st
     // The conversation is in the encrypted history.
     let conversations = client.conversations().await.unwrap();
     assert!(conversations.iter().any(|c| c.id == conversation && c.messages >= 10), "{conversations:?}");
+
+    // Renaming keeps every message; an empty or taken name is refused; delete removes it.
+    let before = client.messages(&conversation, 1_000).await.unwrap();
+    let other = ConversationId("taken".into());
+    client.append_message(&other, cloudops_domain::ChatRole::User, "hello").await.unwrap();
+    for bad in ["  ", "taken"] {
+        let err = client.rename_conversation(&conversation, bad).await.unwrap_err();
+        assert!(matches!(err, ClientError::ConversationName { .. }), "{bad:?}: {err}");
+    }
+    let renamed = client.rename_conversation(&conversation, " ops review ").await.unwrap();
+    assert_eq!(renamed.0, "ops review", "surrounding spaces dropped");
+    let after = client.messages(&renamed, 1_000).await.unwrap();
+    assert_eq!(
+        after.iter().map(|m| &m.text).collect::<Vec<_>>(),
+        before.iter().map(|m| &m.text).collect::<Vec<_>>(),
+        "every message, in order"
+    );
+    assert!(client.messages(&conversation, 10).await.unwrap().is_empty());
+    assert_eq!(client.delete_conversation(&renamed).await.unwrap(), after.len());
+    let left: Vec<_> = client.conversations().await.unwrap().into_iter().map(|c| c.id).collect();
+    assert!(!left.contains(&renamed) && left.contains(&other), "{left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

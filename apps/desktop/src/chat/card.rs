@@ -124,10 +124,7 @@ impl Card {
                     });
                 }
                 CardState::Failed(problem) => theme::problem(ui, problem),
-                CardState::Reviewed(review) => {
-                    let review = review.as_ref().clone();
-                    action = self.reviewed_ui(ui, &review, monitor);
-                }
+                CardState::Reviewed(review) => action = reviewed_ui(ui, review, &mut self.decision, monitor),
             }
         });
         action
@@ -142,135 +139,133 @@ impl Card {
             (CardState::Reviewed(r), _) => r.response().explain_plan.lines().next().unwrap_or("").to_owned(),
         }
     }
+}
 
-    fn reviewed_ui(&mut self, ui: &mut egui::Ui, review: &Review, monitor: &Monitor) -> Option<CardAction> {
-        let response = review.response();
-        if let Some(follow) = &review.planned.follow_up {
-            ui.weak(format!("about the resources of “{}”", follow.resources_from));
-        }
-        if let Some(answer) = &review.planned.answer {
-            ui.add(egui::Label::new(egui::RichText::new(answer.text()).monospace()).wrap());
-            ui.weak("answered from the local estate: nothing was sent, nothing can run");
-            return None;
-        }
-        ui.add(egui::Label::new(&response.explain_plan).wrap());
-        targets(ui, &review.planned.identified_resources);
-        if !review.steps().is_empty() {
-            ui.add_space(4.0);
-            ui.strong("Steps");
-            for (n, step) in review.steps().iter().enumerate() {
-                ui.label(format!("{}. {}", n + 1, step.description));
-                theme::command_line(ui, &step.cli, &format!("step {}", n + 1));
-            }
-        }
-        risk(ui, review);
-        for warning in &review.warnings {
-            ui.colored_label(theme::WARNING, format!("Warning: {warning}"));
-        }
-        match &review.verdict {
-            Verdict::Question => self.question_ui(ui, review),
-            Verdict::Blocked => {
-                for b in &response.blocked {
-                    ui.colored_label(theme::ERROR, format!("blocked: {}", b.message));
-                }
-                ui.weak("Nothing can run.");
-                None
-            }
-            Verdict::Refused(reasons) => {
-                ui.colored_label(theme::ERROR, "The client's plan guard refused this plan; nothing can run:");
-                for reason in reasons {
-                    ui.colored_label(theme::ERROR, format!("- {reason}"));
-                }
-                None
-            }
-            Verdict::NothingToRun => {
-                ui.weak("Nothing to run.");
-                None
-            }
-            Verdict::Ready { .. } => self.decision_ui(ui, review, monitor),
+fn reviewed_ui(ui: &mut egui::Ui, review: &Review, decision: &mut Decision, monitor: &Monitor) -> Option<CardAction> {
+    let response = review.response();
+    if let Some(follow) = &review.planned.follow_up {
+        ui.weak(format!("about the resources of “{}”", follow.resources_from));
+    }
+    if let Some(answer) = &review.planned.answer {
+        ui.add(egui::Label::new(egui::RichText::new(answer.text()).monospace()).wrap());
+        ui.weak("answered from the local estate: nothing was sent, nothing can run");
+        return None;
+    }
+    ui.add(egui::Label::new(&response.explain_plan).wrap());
+    targets(ui, &review.planned.identified_resources);
+    if !review.steps().is_empty() {
+        ui.add_space(4.0);
+        ui.strong("Steps");
+        for (n, step) in review.steps().iter().enumerate() {
+            ui.label(format!("{}. {}", n + 1, step.description));
+            theme::command_line(ui, &step.cli, &format!("step {}", n + 1));
         }
     }
-
-    fn question_ui(&mut self, ui: &mut egui::Ui, review: &Review) -> Option<CardAction> {
-        let Some(question) = &review.response().clarification else { return None };
-        ui.add_space(4.0);
-        ui.strong(&question.question);
-        if !question.missing.is_empty() {
-            ui.label(format!("missing: {} — say it in your next message", question.missing.join(", ")));
-        }
-        let mut action = None;
-        let enabled = self.decision == Decision::Pending;
-        for arn in &question.candidates {
-            let known = review.planned.identified_resources.iter().find(|r| &r.arn == arn);
-            let label = match known {
-                Some(r) => format!("{} — {}", r.display_name(), whereabouts(r)),
-                None => arn.to_string(),
-            };
-            if ui.add_enabled(enabled, egui::Button::new(label)).on_hover_text(arn.to_string()).clicked() {
-                action = Some(CardAction::Choose(arn.to_string()));
+    risk(ui, review);
+    for warning in &review.warnings {
+        ui.colored_label(theme::WARNING, format!("Warning: {warning}"));
+    }
+    match &review.verdict {
+        Verdict::Question => question_ui(ui, review, decision),
+        Verdict::Blocked => {
+            for b in &response.blocked {
+                ui.colored_label(theme::ERROR, format!("blocked: {}", b.message));
             }
+            ui.weak("Nothing can run.");
+            None
         }
-        if self.decision == Decision::Answering {
+        Verdict::Refused(reasons) => {
+            ui.colored_label(theme::ERROR, "The client's plan guard refused this plan; nothing can run:");
+            for reason in reasons {
+                ui.colored_label(theme::ERROR, format!("- {reason}"));
+            }
+            None
+        }
+        Verdict::NothingToRun => {
+            ui.weak("Nothing to run.");
+            None
+        }
+        Verdict::Ready { .. } => decision_ui(ui, review, decision, monitor),
+    }
+}
+
+fn question_ui(ui: &mut egui::Ui, review: &Review, decision: &Decision) -> Option<CardAction> {
+    let Some(question) = &review.response().clarification else { return None };
+    ui.add_space(4.0);
+    ui.strong(&question.question);
+    if !question.missing.is_empty() {
+        ui.label(format!("missing: {} — say it in your next message", question.missing.join(", ")));
+    }
+    let mut action = None;
+    let enabled = *decision == Decision::Pending;
+    for arn in &question.candidates {
+        let known = review.planned.identified_resources.iter().find(|r| &r.arn == arn);
+        let label = match known {
+            Some(r) => format!("{} — {}", r.display_name(), whereabouts(r)),
+            None => arn.to_string(),
+        };
+        if ui.add_enabled(enabled, egui::Button::new(label)).on_hover_text(arn.to_string()).clicked() {
+            action = Some(CardAction::Choose(arn.to_string()));
+        }
+    }
+    if *decision == Decision::Answering {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("planning on the one you picked…");
+        });
+    }
+    action
+}
+
+fn decision_ui(ui: &mut egui::Ui, review: &Review, decision: &mut Decision, monitor: &Monitor) -> Option<CardAction> {
+    ui.add_space(4.0);
+    let mut action = None;
+    match decision {
+        Decision::Pending => {
             ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("planning on the one you picked…");
+                if ui.button("Approve").on_hover_text("approve and run this plan").clicked() {
+                    action = Some(CardAction::Approve);
+                }
+                if ui.button("Dry-run").on_hover_text("run with DryRun where AWS has it; nothing changes").clicked() {
+                    action = Some(CardAction::DryRun);
+                }
+                if ui.button("Reject").on_hover_text("reject this plan; nothing runs").clicked() {
+                    action = Some(CardAction::Reject);
+                }
             });
         }
-        action
-    }
-
-    fn decision_ui(&mut self, ui: &mut egui::Ui, review: &Review, monitor: &Monitor) -> Option<CardAction> {
-        ui.add_space(4.0);
-        let mut action = None;
-        match &mut self.decision {
-            Decision::Pending => {
-                ui.horizontal(|ui| {
-                    if ui.button("Approve").on_hover_text("approve and run this plan").clicked() {
-                        action = Some(CardAction::Approve);
-                    }
-                    if ui.button("Dry-run").on_hover_text("run with DryRun where AWS has it; nothing changes").clicked()
-                    {
-                        action = Some(CardAction::DryRun);
-                    }
-                    if ui.button("Reject").on_hover_text("reject this plan; nothing runs").clicked() {
-                        action = Some(CardAction::Reject);
-                    }
-                });
-            }
-            Decision::Confirming { typed } => {
-                let word = confirmation_word(review);
-                ui.colored_label(theme::WARNING, format!("High risk: type “{word}” to approve."));
-                let mut cancel = false;
-                ui.horizontal(|ui| {
-                    let label = ui.label("Confirm:");
-                    let field = ui.add(egui::TextEdit::singleline(typed).desired_width(240.0)).labelled_by(label.id);
-                    if !field.has_focus() && !field.lost_focus() {
-                        field.request_focus();
-                    }
-                    let matches = typed.trim() == word;
-                    let confirmed = ui.add_enabled(matches, egui::Button::new("Approve and run")).clicked()
-                        || (matches && field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
-                    if confirmed {
-                        action = Some(CardAction::Approve);
-                    }
-                    cancel = ui.button("Cancel").clicked();
-                });
-                if cancel {
-                    self.decision = Decision::Pending;
+        Decision::Confirming { typed } => {
+            let word = confirmation_word(review);
+            ui.colored_label(theme::WARNING, format!("High risk: type “{word}” to approve."));
+            let mut cancel = false;
+            ui.horizontal(|ui| {
+                let field = theme::labelled(ui, "Confirm:", |_| egui::TextEdit::singleline(typed).desired_width(240.0));
+                if !field.has_focus() && !field.lost_focus() {
+                    field.request_focus();
                 }
+                let matches = typed.trim() == word;
+                let confirmed = ui.add_enabled(matches, egui::Button::new("Approve and run")).clicked()
+                    || (matches && field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+                if confirmed {
+                    action = Some(CardAction::Approve);
+                }
+                cancel = ui.button("Cancel").clicked();
+            });
+            if cancel {
+                *decision = Decision::Pending;
             }
-            Decision::Rejecting => {
-                ui.spinner();
-            }
-            Decision::Rejected => {
-                ui.weak("Rejected: nothing ran (recorded in the audit log).");
-            }
-            Decision::Running(run) => monitor.run_summary_ui(ui, *run),
-            Decision::Failed(problem) => theme::problem(ui, problem),
-            Decision::Answering => {}
         }
-        action
+        Decision::Rejecting => {
+            ui.spinner();
+        }
+        Decision::Rejected => {
+            ui.weak("Rejected: nothing ran (recorded in the audit log).");
+        }
+        Decision::Running(run) => monitor.run_summary_ui(ui, *run),
+        Decision::Failed(problem) => theme::problem(ui, problem),
+        Decision::Answering => {}
     }
+    action
 }
 
 fn targets(ui: &mut egui::Ui, identified: &[IdentifiedResource]) {

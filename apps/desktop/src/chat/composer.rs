@@ -8,6 +8,7 @@ use super::Msg;
 use crate::app::Msg as AppMsg;
 use crate::problem::Problem;
 use crate::tasks::Tasks;
+use crate::theme;
 
 const SUGGESTIONS: usize = 8;
 
@@ -131,12 +132,12 @@ impl Composer {
             }
         }
         ui.horizontal(|ui| {
-            let label = ui.label("Message:");
-            let field = egui::TextEdit::singleline(&mut self.text)
-                .id(id)
-                .hint_text("e.g. stop pg-instance-main1")
-                .desired_width(ui.available_width() - 70.0);
-            let response = ui.add(field).labelled_by(label.id);
+            let response = theme::labelled(ui, "Message:", |ui| {
+                egui::TextEdit::singleline(&mut self.text)
+                    .id(id)
+                    .hint_text("e.g. stop pg-instance-main1")
+                    .desired_width(ui.available_width() - 70.0)
+            });
             if self.focus {
                 response.request_focus();
                 self.focus = false;

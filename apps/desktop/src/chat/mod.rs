@@ -336,8 +336,7 @@ impl Chat {
                 });
             }
             Some(Editing::Rename(name)) => {
-                let label = ui.label("New name:");
-                let field = ui.add(egui::TextEdit::singleline(name)).labelled_by(label.id);
+                let field = theme::labelled(ui, "New name:", |_| egui::TextEdit::singleline(name));
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 let (mut save, mut cancel) = (enter, false);
                 ui.horizontal(|ui| {
@@ -347,10 +346,7 @@ impl Chat {
                 if save {
                     let (client, from, to) = (client.clone(), self.current.clone(), name.clone());
                     tasks.spawn(async move {
-                        let to = match client.rename_conversation(&from, &to).await {
-                            Ok(_) => Ok(ConversationId(to.trim().to_owned())),
-                            Err(e) => Err(Problem::from(e)),
-                        };
+                        let to = client.rename_conversation(&from, &to).await.map_err(Problem::from);
                         AppMsg::Chat(Msg::Renamed { from, to })
                     });
                 }

@@ -1,6 +1,7 @@
 //! The detail pane of the selected resource: where it is, tags, configuration, constraints,
 //! what the syncing principal may and may not do to it, and its dependencies both ways.
 
+use cloudops_app::lookup::Lookup;
 use cloudops_domain::{Resource, ResourceKind};
 
 use crate::theme;
@@ -20,12 +21,15 @@ fn label(r: &Resource) -> String {
 }
 
 impl Selected {
-    pub fn new(resource: Resource, estate: &[Resource]) -> Self {
+    /// The estate's resource at `index`, with its dependencies both ways.
+    pub fn new(index: usize, estate: &Lookup) -> Self {
+        let resources = estate.resources();
+        let resource = resources[index].clone();
         let named = |arn: &cloudops_domain::Arn| {
-            estate.iter().find(|o| &o.arn == arn).map(label).unwrap_or_else(|| arn.to_string())
+            estate.position(arn).map(|i| label(&resources[i])).unwrap_or_else(|| arn.to_string())
         };
         let depends_on = resource.dependencies.iter().map(|d| (format!("{:?}", d.relation), named(&d.arn))).collect();
-        let dependents = estate
+        let dependents = resources
             .iter()
             .flat_map(|o| {
                 o.dependencies

@@ -49,10 +49,8 @@ pub struct Explorer {
     found: Option<Vec<u32>>,
     selected: Option<Selected>,
     focus: bool,
-    /// Scroll to this row on the next frame (benchmarks and keyboard).
+    /// Scroll to this row on the next frame (how the benchmark scrolls).
     pub scroll_to: Option<usize>,
-    /// Frames drawn with the estate loaded (for the probe).
-    pub frames_shown: u64,
 }
 
 impl Explorer {
@@ -87,13 +85,8 @@ impl Explorer {
                 self.found = None;
                 self.searched = None;
                 // The selection shows its fresh copy (a run changed its state).
-                if let Some(arn) = self.selected.as_ref().map(|s| s.resource.arn.clone()) {
-                    self.selected = self
-                        .resources()
-                        .iter()
-                        .find(|r| r.arn == arn)
-                        .cloned()
-                        .map(|r| Selected::new(r, self.resources()));
+                if let (Some(selected), Some(estate)) = (self.selected.take(), &self.estate) {
+                    self.selected = estate.position(&selected.resource.arn).map(|i| Selected::new(i, estate));
                 }
                 self.refilter();
             }
@@ -182,12 +175,12 @@ impl Explorer {
 
     fn filters_ui(&mut self, ui: &mut egui::Ui, client: &Client, tasks: &Tasks) {
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("Search:");
-            let field = egui::TextEdit::singleline(&mut self.search)
-                .id(egui::Id::unique("explorer-search"))
-                .hint_text("name, id, words… (Ctrl+K)")
-                .desired_width(260.0);
-            let response = ui.add(field).labelled_by(label.id);
+            let response = theme::labelled(ui, "Search:", |_| {
+                egui::TextEdit::singleline(&mut self.search)
+                    .id(egui::Id::unique("explorer-search"))
+                    .hint_text("name, id, words… (Ctrl+K)")
+                    .desired_width(260.0)
+            });
             if self.focus {
                 response.request_focus();
                 self.focus = false;
@@ -209,9 +202,9 @@ impl Explorer {
             combo(ui, "Region", &mut self.facets.region, choices.regions.iter().map(|r| (r.clone(), r.clone())));
             combo(ui, "Kind", &mut self.facets.kind, choices.kinds.iter().map(|k| (*k, k.to_string())));
             combo(ui, "State", &mut self.facets.state, choices.states.iter().map(|s| (s.clone(), s.clone())));
-            let tag = ui.label("Tag:");
-            ui.add(egui::TextEdit::singleline(&mut self.facets.tag).hint_text("key=value").desired_width(120.0))
-                .labelled_by(tag.id);
+            theme::labelled(ui, "Tag:", |_| {
+                egui::TextEdit::singleline(&mut self.facets.tag).hint_text("key=value").desired_width(120.0)
+            });
             if self.facets != before {
                 self.refilter();
             }
@@ -291,16 +284,14 @@ impl Explorer {
                 });
             });
         if let Some(i) = clicked {
-            self.selected = Some(Selected::new(resources[i].clone(), resources));
+            self.selected = Some(Selected::new(i, &estate));
         }
     }
 }
 
 /// The search's candidates as indexes into the estate's resources, best first.
 fn rank_in(estate: &Lookup, found: &LookupResult) -> Vec<u32> {
-    let by_arn: std::collections::HashMap<&str, u32> =
-        estate.resources().iter().enumerate().map(|(i, r)| (r.arn.as_str(), i as u32)).collect();
-    found.ranking.candidates.iter().filter_map(|c| by_arn.get(c.resource.arn.as_str()).copied()).collect()
+    found.ranking.candidates.iter().filter_map(|c| estate.position(&c.resource.arn)).map(|i| i as u32).collect()
 }
 
 /// A drop-down for one facet: "any" or one of `options` (value, label).
