@@ -451,7 +451,7 @@ fn run_ui(ui: &mut egui::Ui, r: &RunView) {
         RunState::Starting => ("approving and starting".to_owned(), None),
         RunState::Running => ("running".to_owned(), None),
         RunState::Finished(outcome) => {
-            let ok = matches!(outcome, Outcome::Succeeded);
+            let ok = outcome.exit_code() == 0;
             let word =
                 serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             (word, Some(if ok { theme::OK } else { theme::ERROR }))
